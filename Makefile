@@ -1,0 +1,104 @@
+# CTS: the two commands are `make demo` (run the system) and `make test` (run every test).
+# Each does the whole set-up from nothing and is quick when run again: every step below is
+# skipped while its inputs are unchanged.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+BROWNIE_VENV := .venv-brownie
+VENV := .venv
+STAMP := var/stamps
+# Brownie starts `ganache` and `anvil` by name; they come from npm.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+BROWNIE := $(CURDIR)/bin/brownie
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench clean
+
+setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
+
+$(STAMP):
+	@mkdir -p $@
+
+# `npm install`, not `npm ci`: the lock holds only the platform packages the registry serves
+# (Anvil's linux-x64 binary), and `npm ci` refuses a lock without the others. With the lock
+# in place `npm install` installs exactly the locked versions.
+$(STAMP)/npm: package.json package-lock.json | $(STAMP)
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMP)/brownie-venv: requirements/brownie.txt | $(STAMP)
+	test -x $(BROWNIE_VENV)/bin/python || $(PYTHON) -m venv $(BROWNIE_VENV)
+	$(BROWNIE_VENV)/bin/pip install $(PIP_QUIET) -r requirements/brownie.txt
+	$(BROWNIE_VENV)/bin/pip check
+	@touch $@
+
+$(STAMP)/backend-venv: requirements/backend.txt pyproject.toml | $(STAMP)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements/backend.txt
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -e .
+	$(VENV)/bin/pip check
+	@touch $@
+
+# Not a stamp that can go stale: install.sh checks that ~/.solcx answers, every time (instant).
+$(STAMP)/solc: $(STAMP)/brownie-venv $(STAMP)/npm FORCE
+	@tools/solc/install.sh $(BROWNIE_VENV)/bin/python
+	@touch $@
+
+$(STAMP)/networks: tools/setup_networks.py $(STAMP)/brownie-venv FORCE
+	@$(BROWNIE_VENV)/bin/python tools/setup_networks.py
+	@touch $@
+
+$(STAMP)/compiled: $(STAMP)/solc $(STAMP)/networks brownie-config.yaml $(shell find contracts interfaces -name '*.sol' 2>/dev/null)
+	$(BROWNIE) compile
+	@touch $@
+
+# Headless Chromium from Debian for the browser tests (Playwright drives it; its own browser download
+# cannot work without internet). Installed once; skipped when already there.
+$(STAMP)/chromium: | $(STAMP)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+	@touch $@
+
+FORCE:
+
+# A local Ganache chain on 127.0.0.1:8545 with CTS deployed and a demo hromada seeded, the web pages and
+# the API on http://127.0.0.1:8000, the relayer worker running; prints how to sign in. Ctrl-C stops all.
+demo: setup
+	bin/cts demo --node ganache --chain-port 8545 --port 8000
+
+# The three suites run side by side (each on its own chain and ports); their output is printed suite by
+# suite as each finishes (--output-sync), so it stays readable.
+test: setup lint
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts-ganache test-contracts-anvil test-backend
+	@echo "make test: all passed"
+
+# The same contract tests on both local chains of the project card.
+test-contracts: test-contracts-ganache test-contracts-anvil
+
+test-contracts-ganache: setup
+	@echo "=== contract tests on Ganache (network cts-ganache) ==="
+	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-ganache
+
+test-contracts-anvil: setup
+	@echo "=== contract tests on Anvil (network cts-anvil) ==="
+	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-anvil
+
+test-backend: setup
+	@echo "=== backend tests ==="
+	tools/run-pytest $(VENV)/bin/pytest
+
+# Benchmarks (not tests): figures printed beside a baseline measured in the same run, tables in docs/benchmarks.
+bench: setup
+	$(VENV)/bin/python benchmarks/gas.py --node anvil
+	$(VENV)/bin/python benchmarks/gas.py --node ganache
+	$(VENV)/bin/python benchmarks/relayer.py --node anvil
+	$(VENV)/bin/python benchmarks/relayer.py --node ganache --actions 200
+	$(VENV)/bin/python benchmarks/audit_bench.py
+
+lint: setup
+	$(VENV)/bin/ruff check backend benchmarks scripts tests tools
+	$(VENV)/bin/ruff format --check backend benchmarks scripts tests tools
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf build var/stamps
