@@ -1,0 +1,53 @@
+"""The FastAPI application. ``create_app(settings)`` builds one; ``uvicorn cts.api.main:create_app
+--factory`` serves one configured from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cts import __version__
+from cts.api.errors import register_exception_handlers
+from cts.api.routes import api_router
+from cts.core.config import Settings, get_settings
+from cts.core.db import build_engine, build_session_factory
+from cts.core.security import DummyPasswordCheck, build_password_hasher
+from cts.web.app import install_web
+
+API_PREFIX = "/api"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An application bound to ``settings`` (default: from the environment) and its database.
+
+    It does not migrate the database: run ``cts.core.db.upgrade_database`` first (deployment step).
+    """
+    settings = settings or get_settings()
+    engine = build_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="CTS",
+        summary="Citizen Token System: RV tokens for useful cases, a balanced vote over a community fund.",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    password_hasher = build_password_hasher(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = build_session_factory(engine)
+    app.state.password_hasher = password_hasher
+    app.state.dummy_password_check = DummyPasswordCheck(password_hasher)
+    register_exception_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    install_web(app)  # the pages at "/" and /static (see cts.web)
+    return app

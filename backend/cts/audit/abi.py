@@ -1,0 +1,317 @@
+"""Decoding the hromada's logs and encoding its view calls, from the compiled ABIs alone.
+
+Events and call results come back as plain Python: integers, addresses in lower case, bytes, and dicts
+named after the ABI's struct fields (``params["fundKopiyky"]``), so that the recomputation reads like the
+NatSpec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from cts.chain.artifacts import load_artifact
+
+# A hromada's five contracts: manifest key -> artifact name.
+CONTRACTS: dict[str, str] = {
+    "registry": "ResidentRegistry",
+    "token": "RVToken",
+    "usefulCases": "UsefulCaseContract",
+    "balancedVote": "BalancedVote",
+    "fund": "CommunityFund",
+}
+
+
+@cache
+def checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+def canonical_type(item: Mapping[str, Any]) -> str:
+    """The ABI type as it appears in a signature: tuples spelled out, e.g. ``(uint128,uint40)[]``."""
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(canonical_type(c) for c in item["components"])
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+def to_python(item: Mapping[str, Any], value: Any) -> Any:
+    """A value decoded by eth_abi, shaped like the audit's own decoder's: structs as dicts by field name,
+    addresses in lower case."""
+    kind = str(item["type"])
+    if kind.endswith("]"):
+        element = dict(item, type=kind[: kind.rindex("[")])
+        return [to_python(element, v) for v in value]
+    if kind == "tuple":
+        return {c["name"]: to_python(c, v) for c, v in zip(item["components"], value, strict=True)}
+    if kind == "address":
+        return str(value).lower()
+    return value
+
+
+# ---------------------------------------------------------------------------- the ABI decoder
+#
+# The audit decodes hundreds of thousands of logs and view answers; eth_abi's general machinery costs
+# tens of microseconds a value. This decoder is compiled once per event or function from its ABI into
+# closures that slice 32-byte words (the head/tail layout of the Solidity ABI specification). Addresses
+# stay in lower case inside the audit; they are checksummed only where people read them.
+
+Decoder = Callable[[bytes, int], Any]
+
+
+def _element(item: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(item["type"])
+    return dict(item, type=kind[: kind.rindex("[")])
+
+
+def _is_dynamic(item: Mapping[str, Any]) -> bool:
+    kind = str(item["type"])
+    if kind in ("bytes", "string") or kind.endswith("[]"):
+        return True
+    if kind.endswith("]"):
+        return _is_dynamic(_element(item))
+    if kind == "tuple":
+        return any(_is_dynamic(c) for c in item["components"])
+    return False
+
+
+def _head_size(item: Mapping[str, Any]) -> int:
+    """Bytes the item takes in its enclosing head (a dynamic item takes one pointer word)."""
+    kind = str(item["type"])
+    if _is_dynamic(item):
+        return 32
+    if kind.endswith("]"):
+        return int(kind[kind.rindex("[") + 1 : -1]) * _head_size(_element(item))
+    if kind == "tuple":
+        return sum(_head_size(c) for c in item["components"])
+    return 32
+
+
+def _word(data: bytes, position: int) -> int:
+    return int.from_bytes(data[position : position + 32], "big")
+
+
+def _sequence(items: Sequence[Mapping[str, Any]]) -> Callable[[bytes, int], list[Any]]:
+    """A decoder for consecutive items (a tuple's fields, or an array's elements) encoded at `base`."""
+    parts: list[tuple[int, bool, Decoder]] = []
+    offset = 0
+    for item in items:
+        parts.append((offset, _is_dynamic(item), _compile(item)))
+        offset += _head_size(item)
+
+    def decode(data: bytes, base: int) -> list[Any]:
+        return [
+            decoder(data, base + _word(data, base + off)) if dynamic else decoder(data, base + off)
+            for off, dynamic, decoder in parts
+        ]
+
+    return decode
+
+
+def _compile(item: Mapping[str, Any]) -> Decoder:
+    kind = str(item["type"])
+    if kind.endswith("[]"):
+        element = _element(item)
+        element_decoder = _compile(element)
+        dynamic, size = _is_dynamic(element), _head_size(element)
+
+        def decode_list(data: bytes, position: int) -> list[Any]:
+            count, start = _word(data, position), position + 32
+            if dynamic:
+                return [element_decoder(data, start + _word(data, start + 32 * i)) for i in range(count)]
+            return [element_decoder(data, start + size * i) for i in range(count)]
+
+        return decode_list
+    if kind.endswith("]"):
+        count = int(kind[kind.rindex("[") + 1 : -1])
+        sequence = _sequence([_element(item)] * count)
+        return sequence
+    if kind == "tuple":
+        names = [c["name"] for c in item["components"]]
+        fields = _sequence(item["components"])
+        return lambda data, position: dict(zip(names, fields(data, position), strict=True))
+    if kind == "address":
+        return lambda data, position: "0x" + data[position + 12 : position + 32].hex()
+    if kind == "bool":
+        return lambda data, position: _word(data, position) != 0
+    if kind.startswith("uint"):
+        return _word
+    if kind.startswith("int"):
+        return lambda data, position: int.from_bytes(data[position : position + 32], "big", signed=True)
+    if kind == "bytes":
+        return lambda data, position: data[position + 32 : position + 32 + _word(data, position)]
+    if kind == "string":
+        raw_bytes = _compile(dict(item, type="bytes"))
+        return lambda data, position: raw_bytes(data, position).decode("utf-8")
+    if kind.startswith("bytes"):
+        width = int(kind[len("bytes") :])
+        return lambda data, position: data[position : position + width]
+    raise ValueError(f"unsupported ABI type {kind}")
+
+
+def _decode_topic(kind: str, topic: str) -> Any:
+    raw = bytes.fromhex(topic[2:])
+    if kind.startswith("uint"):
+        return int.from_bytes(raw, "big")
+    if kind.startswith("int"):
+        return int.from_bytes(raw, "big", signed=True)
+    if kind == "address":
+        return "0x" + raw[12:].hex()
+    if kind == "bool":
+        return raw[-1] == 1
+    return raw  # bytes32, or the hash of an indexed dynamic value
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One decoded log of the hromada, with where it sits in the chain."""
+
+    contract: str
+    name: str
+    args: dict[str, Any]
+    block: int
+    log_index: int
+    tx_hash: str
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.block, self.log_index)
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    name: str
+    indexed: tuple[tuple[str, str], ...]  # (name, type)
+    data_names: tuple[str, ...]
+    decode_data: Callable[[bytes, int], list[Any]]
+
+
+def _event_specs(artifact: str) -> dict[str, _EventSpec]:
+    specs: dict[str, _EventSpec] = {}
+    for item in load_artifact(artifact).abi:
+        if item.get("type") != "event" or item.get("anonymous"):
+            continue
+        inputs = item.get("inputs", [])
+        signature = f"{item['name']}({','.join(canonical_type(i) for i in inputs)})"
+        topic = "0x" + keccak(text=signature).hex()
+        data_items = [i for i in inputs if not i.get("indexed")]
+        specs[topic] = _EventSpec(
+            name=item["name"],
+            indexed=tuple((i["name"], str(i["type"])) for i in inputs if i.get("indexed")),
+            data_names=tuple(i["name"] for i in data_items),
+            decode_data=_sequence(data_items),
+        )
+    return specs
+
+
+def event_topic(artifact: str, name: str) -> str:
+    """topic0 of an event, e.g. ``event_topic("HromadaFactory", "HromadaOnboarded")``."""
+    for topic, spec in _event_specs(artifact).items():
+        if spec.name == name:
+            return topic
+    raise KeyError(f"{artifact} has no event {name}")
+
+
+class EventDecoder:
+    """Decodes the logs of a set of contracts, known by address and artifact."""
+
+    def __init__(self, contracts: Mapping[str, tuple[str, str]]) -> None:
+        """`contracts`: key -> (address, artifact name)."""
+        self._by_address: dict[str, tuple[str, dict[str, _EventSpec]]] = {
+            address.lower(): (key, _event_specs(artifact)) for key, (address, artifact) in contracts.items()
+        }
+        self.unknown = 0
+
+    def decode(self, log: Mapping[str, Any]) -> Event | None:
+        """The event of a raw eth_getLogs entry; None for a log of another contract or an unknown topic."""
+        known = self._by_address.get(str(log["address"]).lower())
+        topics = log.get("topics") or []
+        if known is None or not topics:
+            return None
+        key, specs = known
+        spec = specs.get(str(topics[0]).lower())
+        if spec is None:
+            self.unknown += 1
+            return None
+        args: dict[str, Any] = {}
+        for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True):
+            args[name] = _decode_topic(kind, topic)
+        if spec.data_names:
+            values = spec.decode_data(bytes.fromhex(str(log["data"])[2:]), 0)
+            args.update(zip(spec.data_names, values, strict=True))
+        return Event(
+            contract=key,
+            name=spec.name,
+            args=args,
+            block=int(log["blockNumber"], 16),
+            log_index=int(log["logIndex"], 16),
+            tx_hash=str(log.get("transactionHash", "")),
+        )
+
+
+@dataclass(frozen=True)
+class _FunctionSpec:
+    selector: bytes
+    input_types: tuple[str, ...]
+    output_names: tuple[str, ...]
+    decode_outputs: Callable[[bytes, int], list[Any]]
+
+
+@cache
+def _function_specs(artifact: str) -> dict[str, _FunctionSpec]:
+    specs: dict[str, _FunctionSpec] = {}
+    for item in load_artifact(artifact).abi:
+        if item.get("type") != "function":
+            continue
+        inputs = tuple(canonical_type(i) for i in item.get("inputs", []))
+        signature = f"{item['name']}({','.join(inputs)})"
+        outputs = item.get("outputs", [])
+        specs[item["name"]] = _FunctionSpec(
+            selector=keccak(text=signature)[:4],
+            input_types=inputs,
+            output_names=tuple(o.get("name") or str(i) for i, o in enumerate(outputs)),
+            decode_outputs=_sequence(outputs),
+        )
+    return specs
+
+
+def _encode_static(kind: str, value: Any) -> bytes:
+    if kind == "address":
+        return bytes.fromhex(str(value)[2:]).rjust(32, b"\0")
+    if kind.startswith("uint"):
+        return int(value).to_bytes(32, "big")
+    if kind == "bool":
+        return (1 if value else 0).to_bytes(32, "big")
+    if kind == "bytes32":
+        return bytes(value)
+    raise TypeError(kind)
+
+
+def encode_call(artifact: str, function: str, args: Sequence[Any] = ()) -> str:
+    """Calldata for a view; its arguments are words (uint, address, bool, bytes32), or eth_abi does it."""
+    spec = _function_specs(artifact)[function]
+    try:
+        pairs = zip(spec.input_types, args, strict=True)
+        encoded = b"".join(_encode_static(kind, value) for kind, value in pairs)
+    except TypeError:
+        encoded = abi_encode(list(spec.input_types), list(args))
+    return "0x" + (spec.selector + encoded).hex()
+
+
+def decode_result(artifact: str, function: str, data: str) -> Any:
+    """A view's return value: one value as itself, several as a dict by output name."""
+    spec = _function_specs(artifact)[function]
+    raw = bytes.fromhex(data[2:])
+    if not raw and spec.output_names:
+        raise ValueError(f"{function} returned no data")
+    values = spec.decode_outputs(raw, 0)
+    if len(values) == 1:
+        return values[0]
+    return dict(zip(spec.output_names, values, strict=True))

@@ -1,0 +1,389 @@
+"""The audit: locate the hromada, replay its events, compare with its state, say where they differ.
+
+`run_audit(client, target)` with an RpcClient and a contract address or manifest gives an AuditResult;
+`format_summary(result)` is what `cts audit` prints, and `result.ok` its verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cts.audit.abi import CONTRACTS, EventDecoder, checksum
+from cts.audit.compare import INTERNAL_CHECKS, compare, internal_differences
+from cts.audit.locate import Hromada, factory_implementations, locate_hromada
+from cts.audit.model import (
+    CASE_PENDING,
+    LOAN_STATUS_NAMES,
+    PROGRAMME_STATUS_NAMES,
+    PROJECT_STATUS_NAMES,
+    RESIDENT_ACTIVE,
+    RESIDENT_SUSPENDED,
+    ROUND_STATE_NAMES,
+    Difference,
+    jsonable,
+)
+from cts.audit.recompute import History
+from cts.audit.rpc import RpcClient
+from cts.audit.rules import AllocationRule, impact_ratio_bps
+from cts.audit.scan import DEFAULT_CHUNK, ScanStats, scan_logs
+from cts.audit.views import View, ViewReader
+
+
+@dataclass
+class AuditResult:
+    """A finished audit: the recomputed history, what was compared, and every difference."""
+
+    hromada: Hromada
+    block: int
+    timestamp: int
+    history: History
+    scan: ScanStats
+    checked: int
+    differences: list[Difference]
+    views_read: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def figures(self) -> dict[str, Any]:
+        return recomputed_figures(self.history, self.timestamp)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = jsonable(
+            {
+                "verdict": "agree" if self.ok else "differ",
+                "hromada": self.hromada.to_json(),
+                "block": self.block,
+                "timestamp": self.timestamp,
+                "scan": {
+                    "from_block": self.scan.from_block,
+                    "to_block": self.scan.to_block,
+                    "requests": self.scan.requests,
+                    "logs": self.scan.logs,
+                    "halvings": self.scan.halvings,
+                },
+                "events": dict(sorted(self.history.event_counts.items())),
+                "checked": self.checked,
+                "views_read": self.views_read,
+                "seconds": round(self.seconds, 3),
+                "differences": [d.to_json() for d in self.differences],
+                "figures": self.figures(),
+            }
+        )
+        return document
+
+
+@dataclass
+class Replay:
+    """A hromada's events replayed up to `block`, before any comparison with its state."""
+
+    hromada: Hromada
+    block: int
+    timestamp: int
+    history: History
+    scan: ScanStats
+    reader: ViewReader
+
+
+def replay(
+    client: RpcClient,
+    target: str | None,
+    manifest: str | Path | None = None,
+    from_block: int | None = None,
+    to_block: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: bool = False,
+    track_series: bool = False,
+) -> Replay:
+    """Locate the hromada and replay every event of its five contracts up to `to_block` (default latest)."""
+    head = client.block_number()
+    block = head if to_block is None else min(to_block, head)
+    hromada = locate_hromada(client, target, manifest, from_block, head=block)
+    reader = ViewReader(client, hromada.contracts, block, progress=progress)
+    # The face value is fixed at creation and appears in no event: it is the one figure taken from a view.
+    face_value = reader.read_one(View("token", "faceValueKopiyky"))
+    history = History(hromada.contracts, face_value, track_series=track_series)
+    decoder = EventDecoder({key: (address, CONTRACTS[key]) for key, address in hromada.contracts.items()})
+    stats = ScanStats(from_block=hromada.start_block, to_block=block)
+    addresses = list(hromada.contracts.values())
+    for logs in scan_logs(
+        client, addresses, hromada.start_block, block, stats, chunk=chunk, progress=progress
+    ):
+        for log in logs:
+            event = decoder.decode(log)
+            if event is not None:
+                history.apply(event)
+    timestamp = client.block_timestamps([block])[block]
+    return Replay(hromada, block, timestamp, history, stats, reader)
+
+
+def run_audit(
+    client: RpcClient,
+    target: str | None,
+    manifest: str | Path | None = None,
+    from_block: int | None = None,
+    to_block: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: bool = False,
+    track_series: bool = False,
+) -> AuditResult:
+    """Replay the hromada's events, compare with its state at the same block, list every difference."""
+    started = time.perf_counter()
+    r = replay(client, target, manifest, from_block, to_block, chunk, progress, track_series)
+    differences = list(r.history.anomalies)
+    differences += internal_differences(r.history, r.block)
+    differences += provenance_differences(client, r.hromada, r.block)
+    comparison = compare(r.history, r.reader, r.timestamp)
+    differences += comparison.differences
+    return AuditResult(
+        hromada=r.hromada,
+        block=r.block,
+        timestamp=r.timestamp,
+        history=r.history,
+        scan=r.scan,
+        checked=comparison.checked + INTERNAL_CHECKS + (len(CONTRACTS) if r.hromada.factory else 0),
+        differences=differences,
+        views_read=r.reader.calls,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def provenance_differences(client: RpcClient, hromada: Hromada, block: int) -> list[Difference]:
+    """Each contract must be a minimal clone of the implementation that the onboarding factory clones."""
+    if hromada.factory is None:
+        return []
+    expected = factory_implementations(client, hromada.factory)
+    return [
+        Difference(
+            f"{CONTRACTS[key]} is a clone of the factory's implementation",
+            expected[key],
+            hromada.implementations.get(key),
+            f"eth_getCode({hromada.contracts[key]}) vs HromadaFactory {hromada.factory}",
+            block,
+        )
+        for key in CONTRACTS
+        if expected[key] is not None and hromada.implementations.get(key) != expected[key]
+    ]
+
+
+def recomputed_figures(h: History, timestamp: int) -> dict[str, Any]:
+    """The recomputed figures as plain data (for --json, the report and the pabulib export)."""
+    face = h.face_value_kopiyky
+    earned_total = h.earned_by_resident()
+    by_resident: dict[int, dict[int, int]] = {}
+    for (programme_id, resident_id), rv in h.earned.items():
+        by_resident.setdefault(resident_id, {})[programme_id] = rv
+    rounds = []
+    for r in h.rounds.values():
+        tallies = r.tallies()
+        rounds.append(
+            {
+                "id": r.id,
+                "rule": AllocationRule(r.rules.rule).name.lower(),
+                "fund_kopiyky": r.fund_kopiyky,
+                "state": ROUND_STATE_NAMES[r.state_at(timestamp)],
+                "windows": {
+                    "pitch_start": r.pitch_start,
+                    "pitch_end": r.pitch_end,
+                    "screen_end": r.screen_end,
+                    "vote_end": r.vote_end,
+                },
+                "voters": r.voters,
+                "ballot_changes": r.ballot_changes,
+                "escrow_rv": r.escrow_total,
+                "escrowed_now_rv": r.escrowed_now,
+                "total_funded_kopiyky": r.total_funded_kopiyky,
+                "unallocated_kopiyky": r.fund_kopiyky - r.total_funded_kopiyky if r.finalised else None,
+                "rv_burned": r.rv_burned,
+                "refunded_rv": sum(r.refunded.values()),
+                "projects": [
+                    {
+                        "id": p.id,
+                        "proposer_id": p.proposer_id,
+                        "ask_kopiyky": p.ask_kopiyky,
+                        "status": PROJECT_STATUS_NAMES[p.status],
+                        "loan_id": p.loan_id,
+                        "credits": tallies[p.id].credits,
+                        "supporters": tallies[p.id].supporters,
+                        "weight": tallies[p.id].weight,
+                        "funded_kopiyky": p.funded_kopiyky,
+                        "settled": p.settled,
+                    }
+                    for p in r.projects.values()
+                ],
+            }
+        )
+    impact = {}
+    for cycle in range(h.current_cycle + 1):
+        figures = h.impact[cycle].as_dict() if cycle in h.impact else {}
+        cases_value, issued = figures.get("casesValueKopiyky", 0), figures.get("rvIssuedKopiyky", 0)
+        impact["all" if cycle == 0 else str(cycle)] = {
+            **figures,
+            "ratioBps": impact_ratio_bps(cases_value, issued),
+        }
+    return {
+        "token": {
+            "face_value_kopiyky": face,
+            "total_supply": h.total_supply,
+            "total_minted": h.total_minted,
+            "total_burned": h.total_burned,
+            "holders": sum(1 for b in h.balances.values() if b > 0),
+            "held_by_vote_contract": h.balances.get(h.contracts["balancedVote"], 0),
+        },
+        "residents": {
+            "registered": len(h.residents),
+            "active": sum(1 for r in h.residents.values() if r.status == RESIDENT_ACTIVE),
+            "suspended": sum(1 for r in h.residents.values() if r.status == RESIDENT_SUSPENDED),
+            "migrated": sum(1 for r in h.residents.values() if r.previous_addresses),
+        },
+        "programmes": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "status": PROGRAMME_STATUS_NAMES[p.status],
+                "reward_per_case_rv": p.reward_per_case,
+                "case_value_kopiyky": p.case_value_kopiyky,
+                "token_cap_rv": p.token_cap,
+                "cases_submitted": p.cases_submitted,
+                "cases_approved": p.cases_approved,
+                "cases_rejected": p.cases_rejected,
+                "cases_pending": sum(
+                    1 for c in h.cases.values() if c.programme_id == p.id and c.status == CASE_PENDING
+                ),
+                "rv_minted": p.rv_minted,
+                "rv_minted_kopiyky": p.rv_minted * face,
+                "value_approved_kopiyky": p.value_approved_kopiyky,
+                "reserve_kopiyky": h.programme_reserve.get(p.id, 0),
+            }
+            for p in h.programmes.values()
+        ],
+        "earnings": {
+            str(rid): {
+                "total_rv": total,
+                "by_programme": {str(k): v for k, v in sorted(by_resident[rid].items())},
+            }
+            for rid, total in sorted(earned_total.items())
+        },
+        "rounds": rounds,
+        "fund": {
+            "ledger": h.ledger.as_dict(),
+            "ledger_identity_holds": h.ledger.balance_gap == 0,
+            "current_cycle": h.current_cycle,
+            "deposits": h.deposit_count,
+            "impact": impact,
+            "loans": [
+                {
+                    "id": loan.id,
+                    "applicant_id": loan.applicant_id,
+                    "status": LOAN_STATUS_NAMES[loan.status],
+                    "approved_by": loan.approved_by,
+                    "principal_kopiyky": loan.principal,
+                    "repaid_kopiyky": loan.repaid,
+                    "outstanding_kopiyky": loan.outstanding,
+                    "round_id": loan.round_id,
+                    "project_id": loan.project_id,
+                }
+                for loan in h.loans.values()
+            ],
+        },
+        "roles": {
+            CONTRACTS.get(contract, contract): {
+                role: sorted(checksum(holder) for holder in holders) for role, holders in roles.items()
+            }
+            for contract, roles in h.roles.items()
+        },
+    }
+
+
+def uah(kopiyky: int) -> str:
+    """Integer kopiyky as 'UAH 1,234.50' (no floats)."""
+    sign = "-" if kopiyky < 0 else ""
+    whole, cents = divmod(abs(kopiyky), 100)
+    return f"{sign}UAH {whole:,}.{cents:02d}"
+
+
+def ratio(bps: int) -> str:
+    """Basis points as a decimal ratio: 45_788 -> '4.5788'."""
+    return f"{bps // 10_000}.{bps % 10_000:04d}"
+
+
+def format_summary(result: AuditResult, max_differences: int | None = None) -> str:
+    """What `cts audit` prints: the figures, the verdict, and every difference."""
+    h = result.history
+    f = result.figures()
+    lines = [
+        f"cts audit: hromada {result.hromada.label}, chain {result.hromada.chain_id}",
+        f"  blocks {result.scan.from_block}..{result.scan.to_block} (state read at block {result.block}); "
+        f"{result.scan.logs:,} logs in {result.scan.requests} eth_getLogs requests, "
+        f"{h.events_applied:,} events replayed, {result.views_read:,} view calls",
+    ]
+    lines += [f"  note: {note}" for note in result.hromada.notes]
+    residents = f["residents"]
+    lines.append(
+        f"  residents   {residents['registered']} registered, {residents['active']} active, "
+        f"{residents['suspended']} suspended, {residents['migrated']} migrated"
+    )
+    token = f["token"]
+    face = uah(token["face_value_kopiyky"])
+    lines.append(
+        f"  RV          supply {token['total_supply']:,}, minted {token['total_minted']:,}, burned "
+        f"{token['total_burned']:,}, {token['holders']} holders, face value {face}"
+    )
+    for p in f["programmes"]:
+        cases = (
+            f"{p['cases_submitted']} cases submitted, {p['cases_approved']} approved, "
+            f"{p['cases_rejected']} rejected"
+        )
+        lines.append(
+            f"  programme {p['id']} {p['title']!r} ({p['status']}): {cases}; {p['rv_minted']:,} RV "
+            f"({uah(p['rv_minted_kopiyky'])}); cases worth {uah(p['value_approved_kopiyky'])}"
+        )
+    for r in f["rounds"]:
+        funded = sum(1 for p in r["projects"] if p["funded_kopiyky"])
+        unallocated = (
+            "" if r["unallocated_kopiyky"] is None else f", unallocated {uah(r['unallocated_kopiyky'])}"
+        )
+        refunded = f", {r['refunded_rv']:,} RV refunded" if r["refunded_rv"] else ""
+        rule = r["rule"].replace("_", " ")
+        voters = f"{r['voters']} voters ({r['ballot_changes']} ballot events)"
+        lines.append(
+            f"  round {r['id']} ({r['state']}, {rule}): fund {uah(r['fund_kopiyky'])}, {len(r['projects'])} "
+            f"projects, {voters}, escrow {r['escrow_rv']:,} RV; {funded} funded for "
+            f"{uah(r['total_funded_kopiyky'])}{unallocated}, {r['rv_burned']:,} RV burned{refunded}"
+        )
+    ledger = f["fund"]["ledger"]
+    buckets = ", ".join(f"{k} {uah(v)}" for k, v in ledger.items() if k != "deposits")
+    holds = "holds" if f["fund"]["ledger_identity_holds"] else "DOES NOT HOLD"
+    lines.append(f"  fund        deposits {uah(ledger['deposits'])} = {buckets} (identity {holds})")
+    for cycle, figures in f["fund"]["impact"].items():
+        label = "all time" if cycle == "all" else f"cycle {cycle}"
+        worth = uah(figures.get("casesValueKopiyky", 0))
+        issued = uah(figures.get("rvIssuedKopiyky", 0))
+        lines.append(
+            f"  impact {label}: cases {figures.get('casesApproved', 0)} worth {worth}, RV issued {issued}, "
+            f"ratio {ratio(figures['ratioBps'])}"
+        )
+    loans = f["fund"]["loans"]
+    if loans:
+        states = ", ".join(f"{loan['id']} {loan['status']}" for loan in loans)
+        lines.append(f"  loans       {len(loans)}: {states}")
+    lines.append("")
+    if result.ok:
+        lines.append(
+            f"AGREE: {result.checked:,} figures compared with the chain at block {result.block}; "
+            "every one matches the recomputation from events."
+        )
+        return "\n".join(lines)
+    shown = result.differences if max_differences is None else result.differences[:max_differences]
+    lines.append(
+        f"DIFFER: {len(result.differences)} of {result.checked:,} figures differ (block {result.block}):"
+    )
+    lines += [f"  - {d}" for d in shown]
+    if len(shown) < len(result.differences):
+        lines.append(f"  ... and {len(result.differences) - len(shown)} more (see --json)")
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""Reading the contracts' views at one block, in JSON-RPC batches.
+
+Every view is read at the block where the log scan ended, so the state compared is exactly the state that
+the scanned events produced: no transaction can slip in between.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tqdm import tqdm
+
+from cts.audit.abi import CONTRACTS, decode_result, encode_call
+from cts.audit.errors import AuditError
+from cts.audit.rpc import RpcClient
+
+DEFAULT_BATCH = 250
+# Batches in flight at once: the node answers one while the next is encoded and the previous decoded.
+DEFAULT_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class View:
+    """A view call: `function(*args)` on the hromada's contract `contract` (a manifest key)."""
+
+    contract: str
+    function: str
+    args: tuple[Any, ...] = ()
+
+    @property
+    def label(self) -> str:
+        rendered = ", ".join(str(a) for a in self.args)
+        return f"{CONTRACTS.get(self.contract, self.contract)}.{self.function}({rendered})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A view's value, or why the call failed (a revert: its message and data)."""
+
+    value: Any = None
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class ViewReader:
+    """Reads views of one hromada's contracts at a fixed block."""
+
+    def __init__(
+        self,
+        client: RpcClient,
+        addresses: Mapping[str, str],
+        block: int,
+        batch_size: int = DEFAULT_BATCH,
+        progress: bool = False,
+        workers: int = DEFAULT_WORKERS,
+    ) -> None:
+        self.client = client
+        self.addresses = dict(addresses)
+        self.block = block
+        self.batch_size = batch_size
+        self.progress = progress
+        self.workers = workers
+        self.calls = 0
+
+    def artifact(self, contract: str) -> str:
+        return CONTRACTS.get(contract, contract)
+
+    def read(self, views: Sequence[View], desc: str = "reading views") -> list[Answer]:
+        """The answers to `views`, in order; batches go out `workers` at a time."""
+        parts = [views[start : start + self.batch_size] for start in range(0, len(views), self.batch_size)]
+        answers: list[Answer] = []
+        with (
+            tqdm(
+                total=len(views),
+                disable=not self.progress,
+                file=sys.stderr,
+                unit="call",
+                desc=desc,
+                leave=False,
+            ) as bar,
+            ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(parts)))) as pool,
+        ):
+            for part, part_answers in zip(parts, pool.map(self._read_batch, parts), strict=True):
+                answers.extend(part_answers)
+                self.calls += len(part)
+                bar.update(len(part))
+        return answers
+
+    def _read_batch(self, part: Sequence[View]) -> list[Answer]:
+        tag = hex(self.block)
+        calls = [
+            (
+                "eth_call",
+                [
+                    {
+                        "to": self.addresses[v.contract],
+                        "data": encode_call(self.artifact(v.contract), v.function, v.args),
+                    },
+                    tag,
+                ],
+            )
+            for v in part
+        ]
+        answers = []
+        for view, result in zip(part, self.client.batch(calls), strict=True):
+            if result.ok:
+                try:
+                    value = decode_result(self.artifact(view.contract), view.function, result.result)
+                except Exception as error:  # an undecodable answer is reported, not raised
+                    answers.append(Answer(failure=f"undecodable answer {result.result!r}: {error}"))
+                else:
+                    answers.append(Answer(value=value))
+            else:
+                failure = result.error or {}
+                data = failure.get("data")
+                detail = f" data {data}" if isinstance(data, str) else ""
+                answers.append(Answer(failure=f"call failed: {failure.get('message', '')}{detail}"))
+        return answers
+
+    def read_one(self, view: View) -> Any:
+        """One view's value; AuditError if the call failed (the audit cannot go on without it)."""
+        answer = self.read([view])[0]
+        if not answer.ok:
+            raise AuditError(f"{view.label} at block {self.block}: {answer.failure}")
+        return answer.value

@@ -1,0 +1,1 @@
+"""Talking to the chain: contract artifacts written by `brownie compile`, local nodes, deployments."""

@@ -1,0 +1,1 @@
+"""Core services with no chain in them: configuration, database, password and session security, keystore."""

@@ -1,0 +1,193 @@
+"""Settings: the one place where CTS reads its configuration (environment variables ``CTS_*``).
+
+Secrets have no default and are refused when left at a placeholder outside development, so that a
+production service can never start with a demo master key.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from argon2 import profiles
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cts.chain.artifacts import REPO_ROOT
+
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'cts.sqlite3'}"
+
+# A master key shorter than this is refused outside development: it is the input keying material
+# of every wallet key's encryption, so it must carry at least 256 bits when written as text.
+# `python -c "import secrets; print(secrets.token_urlsafe(32))"` makes a good one (43 characters).
+MASTER_KEY_MIN_LENGTH = 32
+_PLACEHOLDER_FRAGMENTS = ("change-me", "changeme", "change_me", "change-this", "placeholder", "example")
+_PLACEHOLDER_VALUES = frozenset({"secret", "password", "master-key", "masterkey", "test", "dev", "todo"})
+_MASTER_KEY_MIN_DISTINCT_CHARACTERS = 10
+
+# argon2's recommended parameters (RFC 9106, low-memory profile), the production default.
+_ARGON2 = profiles.RFC_9106_LOW_MEMORY
+
+
+def is_placeholder_secret(value: str) -> bool:
+    """Tell whether a secret looks like a value copied from an example rather than generated."""
+    lowered = value.strip().lower()
+    if lowered in _PLACEHOLDER_VALUES:
+        return True
+    if any(fragment in lowered for fragment in _PLACEHOLDER_FRAGMENTS):
+        return True
+    return len(set(value)) < _MASTER_KEY_MIN_DISTINCT_CHARACTERS
+
+
+class Settings(BaseSettings):
+    """Everything CTS is configured with. Environment variables are ``CTS_<FIELD NAME>``."""
+
+    # hide_input_in_errors: a refused master key must not be echoed in the error (nor in a log of it).
+    model_config = SettingsConfigDict(
+        env_prefix="CTS_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    environment: Literal["development", "production"] = Field(
+        default="production",
+        description="'development' relaxes the master-key checks and the Secure cookie flag. "
+        "The default is production, so that forgetting to set it never weakens a real service.",
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        repr=False,  # a PostgreSQL URL may carry a password
+        description="SQLAlchemy URL: sqlite:///path (default, embedded) or "
+        "postgresql+psycopg://user:password@host/db (several relayer instances sharing one queue).",
+    )
+    master_key: SecretStr = Field(
+        description="Encrypts every custodial wallet key (AES-256-GCM under HKDF-SHA256 of this). "
+        "Set CTS_MASTER_KEY, or CTS_MASTER_KEY_FILE to a file holding it. Required, no default.",
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description="A file whose content (trailing newline stripped) is the master key.",
+    )
+    session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0, description="Lifetime of a login.")
+    rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain.")
+    var_dir: Path = Field(
+        default=REPO_ROOT / "var",
+        description="Folder of the files the service keeps: evidence uploads (evidence/<sha256>.<ext>) and "
+        "published descriptions of projects and rounds (documents/<sha256>.json).",
+    )
+    evidence_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest evidence file (photo, document) accepted."
+    )
+
+    # Password hashing (argon2id). The defaults are argon2's recommended ones; tests lower them through
+    # these settings to stay fast. Never lower them in production.
+    password_hash_time_cost: int = Field(default=_ARGON2.time_cost, ge=1)
+    password_hash_memory_kib: int = Field(default=_ARGON2.memory_cost, ge=8)
+    password_hash_parallelism: int = Field(default=_ARGON2.parallelism, ge=1)
+
+    # Login throttling, per login identifier (phone or e-mail), whether or not the account exists.
+    login_attempts_per_window: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+
+    # --- The hromada this service acts for ---------------------------------------------------------
+    manifest_path: Path | None = Field(
+        default=None,
+        description="Deployment manifest (deployments/<chain id>.json) naming the CTS contracts.",
+    )
+    hromada: str | None = Field(
+        default=None, description="Key (or name) of the hromada in the manifest; optional if it holds one."
+    )
+
+    # --- Relayer ----------------------------------------------------------------------------------
+    relayer_sponsor_keys: SecretStr | None = Field(
+        default=None,
+        repr=False,
+        description="Private keys of the sponsor accounts that pay gas, comma-separated (or use the file).",
+    )
+    relayer_sponsor_keys_file: Path | None = Field(
+        default=None, description="A file with one sponsor private key per line."
+    )
+    relayer_batch_size: int = Field(
+        default=50, ge=1, le=200, description="Most requests in one executeBatch."
+    )
+    relayer_request_ttl_seconds: int = Field(
+        default=600, ge=30, description="Deadline of the ForwardRequests the relayer signs for residents."
+    )
+    relayer_max_request_deadline_seconds: int = Field(
+        default=3600, ge=60, description="Latest deadline accepted on a self-signed request."
+    )
+    relayer_resubmit_after_seconds: float = Field(
+        default=30, gt=0, description="Resend with higher fees when a batch is not mined after this."
+    )
+    relayer_fee_bump_percent: int = Field(default=25, ge=10, le=200, description="Fee increase per resend.")
+    relayer_max_fee_per_gas_wei: int = Field(
+        default=200 * 10**9, gt=0, description="Hard cap on the fee per gas the relayer ever offers."
+    )
+    relayer_priority_fee_wei: int = Field(default=10**9, ge=0, description="Tip per gas offered at first.")
+    relayer_low_balance_wei: int = Field(
+        default=5 * 10**17, ge=0, description="Below this a sponsor account's balance raises an alert."
+    )
+    relayer_actions_per_window: int = Field(
+        default=30, ge=1, description="Actions a user may ask per window."
+    )
+    relayer_action_window_seconds: int = Field(default=600, ge=1)
+    relayer_daily_gas_budget: int = Field(
+        default=5_000_000, ge=0, description="Gas the relayer sponsors per signer per 24 hours."
+    )
+    relayer_lease_seconds: float = Field(
+        default=30, gt=0, description="A worker's hold on a sponsor account."
+    )
+    relayer_max_in_flight: int = Field(default=4, ge=1, description="Unmined batches per sponsor account.")
+    relayer_poll_seconds: float = Field(default=0.5, gt=0, description="Idle pause of the worker loop.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_master_key_file(cls, data: Any) -> Any:
+        """Accept the master key from a file (CTS_MASTER_KEY_FILE), which keeps it out of the environment."""
+        if not isinstance(data, dict) or data.get("master_key_file") in (None, ""):
+            return data
+        if data.get("master_key") not in (None, ""):
+            raise ValueError("set CTS_MASTER_KEY or CTS_MASTER_KEY_FILE, not both")
+        path = Path(data["master_key_file"])
+        try:
+            content = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ValueError(f"cannot read the master key file {path}: {error.strerror}") from None
+        return {**data, "master_key": content.rstrip("\r\n")}
+
+    @model_validator(mode="after")
+    def _refuse_weak_master_key(self) -> Self:
+        """Refuse an empty key always, and a placeholder or short key outside development."""
+        key = self.master_key.get_secret_value()
+        if not key.strip():
+            raise ValueError("the master key is empty: set CTS_MASTER_KEY or CTS_MASTER_KEY_FILE")
+        if self.environment != "development":
+            if is_placeholder_secret(key):
+                raise ValueError(
+                    "the master key is a placeholder: generate one, e.g. "
+                    '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+                )
+            if len(key) < MASTER_KEY_MIN_LENGTH:
+                raise ValueError(
+                    f"the master key is too short: at least {MASTER_KEY_MIN_LENGTH} characters are needed"
+                )
+        return self
+
+    def sponsor_keys(self) -> list[str]:
+        """The sponsor accounts' private keys (from CTS_RELAYER_SPONSOR_KEYS or its file)."""
+        if self.relayer_sponsor_keys is not None:
+            text = self.relayer_sponsor_keys.get_secret_value().replace("\n", ",")
+        elif self.relayer_sponsor_keys_file is not None:
+            text = self.relayer_sponsor_keys_file.read_text(encoding="utf-8").replace("\n", ",")
+        else:
+            return []
+        return [key.strip() for key in text.split(",") if key.strip()]
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()  # type: ignore[call-arg]  # master_key comes from the environment

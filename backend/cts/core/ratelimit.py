@@ -1,0 +1,107 @@
+"""Rate limits kept in the database, so that every process (API workers, relayers) shares them.
+
+A limit is a token bucket: ``capacity`` requests at once, refilled evenly over ``period_seconds``.
+It is stored in GCRA form (the "generic cell rate algorithm"): one integer per subject, the
+theoretical arrival time (TAT), the moment the bucket would be full again. Taking a token is one
+conditional ``UPDATE``, atomic on SQLite and PostgreSQL alike:
+
+    new TAT = max(TAT, now) + interval;   allowed iff new TAT - now <= capacity * interval
+
+Two processes racing on one subject are serialised by the row (PostgreSQL re-checks the condition
+on the updated row) or by the database's write lock (SQLite), so the limit is never overshot.
+All times are integer microseconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cts.errors import CTSError, RateLimitedError
+from cts.models import RateLimitBucket
+
+_MICROSECONDS = 1_000_000
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``capacity`` requests at once per subject, refilled at ``capacity`` per ``period_seconds``."""
+
+    scope: str
+    capacity: int
+    period_seconds: int
+
+    def __post_init__(self) -> None:
+        if self.capacity < 1 or self.period_seconds < 1:
+            raise ValueError("a rate limit needs a capacity and a period of at least 1")
+
+    @property
+    def interval_us(self) -> int:
+        """Time for one token to come back."""
+        return self.period_seconds * _MICROSECONDS // self.capacity
+
+    @property
+    def burst_us(self) -> int:
+        return self.interval_us * self.capacity
+
+
+def user_subject(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def _ensure_bucket(session: Session, scope: str, subject: str) -> None:
+    """Create the subject's bucket, full, unless another request already did."""
+    values = {"scope": scope, "subject": subject, "theoretical_arrival_us": 0}
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(sqlite.insert(RateLimitBucket).values(values).on_conflict_do_nothing())
+    elif dialect == "postgresql":
+        session.execute(postgresql.insert(RateLimitBucket).values(values).on_conflict_do_nothing())
+    else:
+        raise CTSError(f"rate limits are not implemented for {dialect}")
+
+
+def enforce_rate_limit(
+    session: Session, limit: RateLimit, subject: str, *, cost: int = 1, now: int | None = None
+) -> None:
+    """Take ``cost`` tokens from ``subject``'s bucket, or raise ``RateLimitedError`` with a Retry-After.
+
+    The token is taken in the caller's transaction: commit it (before work that may fail, if failed
+    attempts must count too). A refused request takes nothing.
+    """
+    if cost < 1 or cost > limit.capacity:
+        raise ValueError(f"cost must be between 1 and the capacity ({limit.capacity})")
+    moment = now_us() if now is None else now
+    increment = cost * limit.interval_us
+    _ensure_bucket(session, limit.scope, subject)
+    tat = RateLimitBucket.theoretical_arrival_us
+    start = case((tat > moment, tat), else_=moment)
+    statement = (
+        update(RateLimitBucket)
+        .where(
+            RateLimitBucket.scope == limit.scope,
+            RateLimitBucket.subject == subject,
+            start + increment - moment <= limit.burst_us,
+        )
+        .values(theoretical_arrival_us=start + increment)
+        .execution_options(synchronize_session=False)
+    )
+    result = cast(CursorResult[Any], session.execute(statement))
+    if result.rowcount == 1:
+        return
+    current = session.scalar(
+        select(RateLimitBucket.theoretical_arrival_us).where(
+            RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
+        )
+    )
+    wait_us = max(current or 0, moment) + increment - limit.burst_us - moment
+    raise RateLimitedError(retry_after_seconds=-(-wait_us // _MICROSECONDS))

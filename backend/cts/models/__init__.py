@@ -1,0 +1,23 @@
+"""Database models. Importing this package registers every table on ``Base.metadata``
+(migrations/env.py relies on it for autogenerate): a new model module must be imported here."""
+
+from cts.models.idempotency import IdempotencyRecord
+from cts.models.ratelimit import RateLimitBucket
+from cts.models.relayer import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount
+from cts.models.users import AuthSession, Language, Role, User, Wallet
+
+__all__ = [
+    "ActionStatus",
+    "AuthSession",
+    "Batch",
+    "BatchAttempt",
+    "BatchStatus",
+    "IdempotencyRecord",
+    "Language",
+    "RateLimitBucket",
+    "RelayAction",
+    "Role",
+    "SponsorAccount",
+    "User",
+    "Wallet",
+]

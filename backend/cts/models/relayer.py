@@ -1,0 +1,159 @@
+"""The relayer's outbox: residents' actions, the sponsor accounts that pay for them, and the batches sent.
+
+An action is what a person asked for (submit a case, cast a ballot...), as one call to one CTS contract.
+The worker puts queued actions into a batch: one `executeBatch` transaction of the forwarder, from one
+sponsor account at one nonce. Every attempt to send a batch (the first, and each fee bump, which reuses the
+nonce) is written here, raw transaction included, before it is sent: after a crash the worker sends the
+same bytes again, so nothing is lost and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cts.core.db import Base, UTCDateTime, utcnow
+
+
+class ActionStatus(enum.StrEnum):
+    QUEUED = "queued"  # accepted, waiting for a batch
+    SUBMITTED = "submitted"  # in a batch that was (or is about to be) sent
+    CONFIRMED = "confirmed"  # executed on chain
+    FAILED = "failed"  # the contract refused it at execution, or it can no longer run
+    EXPIRED = "expired"  # a self-signed request whose deadline passed before it could be sent
+
+
+class BatchStatus(enum.StrEnum):
+    PREPARED = "prepared"  # signed and written down; maybe not sent yet
+    SENT = "sent"  # sent; waiting for a receipt
+    CONFIRMED = "confirmed"  # mined (its actions' outcomes recorded)
+    REVERTED = "reverted"  # mined but the batch itself reverted
+    ABANDONED = "abandoned"  # its nonce was used by nothing of ours; actions returned to the queue
+
+
+def _enum(enum_class: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def _public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SponsorAccount(Base):
+    """An account that pays gas. Its key comes from the settings and is never stored here.
+
+    One worker at a time writes for an account (the lease), and takes its nonces from `next_nonce`
+    under a database lock.
+    """
+
+    __tablename__ = "sponsor_accounts"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    next_nonce: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    balance_wei: Mapped[int | None] = mapped_column(Numeric(40, 0))
+    balance_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Batch(Base):
+    """One forwarder `executeBatch` call at one sponsor nonce (several attempts may carry it)."""
+
+    __tablename__ = "relay_batches"
+    __table_args__ = (UniqueConstraint("sponsor", "nonce", name="uq_relay_batches_sponsor_nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor: Mapped[str] = mapped_column(ForeignKey("sponsor_accounts.address"), index=True)
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus, "batch_status"), index=True)
+    gas_limit: Mapped[int] = mapped_column(BigInteger)
+    # The executeBatch call data: every attempt (a fee bump) sends exactly these requests again.
+    call_data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    mined_block: Mapped[int | None] = mapped_column(BigInteger)
+    mined_tx_hash: Mapped[str | None] = mapped_column(String(66))
+    gas_used: Mapped[int | None] = mapped_column(BigInteger)
+
+    attempts: Mapped[list[BatchAttempt]] = relationship(
+        back_populates="batch", order_by="BatchAttempt.attempt"
+    )
+    actions: Mapped[list[RelayAction]] = relationship(back_populates="batch")
+
+
+class BatchAttempt(Base):
+    """One signed transaction for a batch: the first, or a replacement with higher fees (same nonce)."""
+
+    __tablename__ = "relay_batch_attempts"
+    __table_args__ = (UniqueConstraint("batch_id", "attempt", name="uq_relay_batch_attempts_attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("relay_batches.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column()
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    raw_tx: Mapped[str] = mapped_column(Text)
+    max_fee_per_gas: Mapped[int] = mapped_column(Numeric(40, 0))
+    max_priority_fee_per_gas: Mapped[int] = mapped_column(Numeric(40, 0))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    batch: Mapped[Batch] = relationship(back_populates="attempts")
+
+
+class RelayAction(Base):
+    """A person's request for one contract call, sponsored by the relayer.
+
+    Custodial actions store only the call: the worker signs the ForwardRequest with the user's key when
+    it builds the batch, with a fresh nonce and a short deadline, so an action that waited (say, while
+    the chain was unreachable) still runs. Self-signed actions carry the user's own signature, nonce and
+    deadline, verified when accepted.
+    """
+
+    __tablename__ = "relay_actions"
+    __table_args__ = (
+        Index("ix_relay_actions_status_id", "status", "id"),
+        Index("ix_relay_actions_signer_created", "signer", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=_public_id)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    hromada: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    signer: Mapped[str] = mapped_column(String(42))
+    target: Mapped[str] = mapped_column(String(42))
+    calldata: Mapped[str] = mapped_column(Text)
+    gas: Mapped[int] = mapped_column(BigInteger)
+    custodial: Mapped[bool] = mapped_column()
+    request_nonce: Mapped[int | None] = mapped_column(Numeric(78, 0))
+    request_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    signature: Mapped[str | None] = mapped_column(String(132))
+    status: Mapped[ActionStatus] = mapped_column(
+        _enum(ActionStatus, "action_status"), default=ActionStatus.QUEUED
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relay_batches.id", ondelete="SET NULL"), index=True
+    )
+    tries: Mapped[int] = mapped_column(default=0)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_detail: Mapped[str | None] = mapped_column(String(500))
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    batch: Mapped[Batch | None] = relationship(back_populates="actions")
+
+    def __repr__(self) -> str:
+        return f"RelayAction(id={self.id!r}, kind={self.kind!r}, status={self.status!r})"

@@ -1,0 +1,122 @@
+"""What the relayer pays for: the hromada's own contracts, the functions people use, and who may ask.
+
+Anything else (another contract, another function, a function of another role) is refused before it
+costs anything. The role check here is the service's; the contracts check roles again on chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.abi import function_signature_to_4byte_selector
+from web3.contract import Contract
+
+from cts.chain.client import HromadaHandles
+from cts.models import Role
+from cts.relayer.errors import NotSponsoredError
+
+EVERYONE = frozenset(Role)
+RESIDENTS = frozenset({Role.RESIDENT})
+VERIFIERS = frozenset({Role.VERIFIER, Role.COORDINATOR})
+COORDINATORS = frozenset({Role.COORDINATOR})
+COUNCIL = frozenset({Role.COUNCIL})
+
+# (contract key, function name) -> roles that may have the relayer send it.
+SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
+    ("registry", "addResident"): COUNCIL,
+    ("registry", "addResidents"): COUNCIL,
+    ("registry", "suspendResident"): COUNCIL,
+    ("registry", "reinstateResident"): COUNCIL,
+    ("registry", "migrateResident"): COUNCIL,
+    ("usefulCases", "submitCase"): RESIDENTS,
+    ("usefulCases", "recordCase"): COORDINATORS,
+    ("usefulCases", "approveCase"): VERIFIERS,
+    ("usefulCases", "approveCases"): VERIFIERS,
+    ("usefulCases", "rejectCase"): VERIFIERS,
+    ("usefulCases", "settleCase"): EVERYONE,
+    ("usefulCases", "createProgramme"): COUNCIL,
+    ("usefulCases", "pauseProgramme"): COUNCIL,
+    ("usefulCases", "resumeProgramme"): COUNCIL,
+    ("usefulCases", "closeProgramme"): COUNCIL,
+    ("usefulCases", "addVerifier"): COUNCIL,
+    ("usefulCases", "removeVerifier"): COUNCIL,
+    ("usefulCases", "setQuorum"): COUNCIL,
+    ("usefulCases", "grantRole"): COUNCIL,  # the coordinator role (the only role the API grants)
+    ("balancedVote", "pitchProject"): RESIDENTS,
+    ("balancedVote", "castBallot"): RESIDENTS,
+    ("balancedVote", "withdrawBallot"): RESIDENTS,
+    ("balancedVote", "createRound"): COUNCIL,
+    ("balancedVote", "setRules"): COUNCIL,
+    ("balancedVote", "screenProject"): COUNCIL,
+    ("balancedVote", "cancelRound"): COUNCIL,
+    ("balancedVote", "finalise"): EVERYONE,
+    ("balancedVote", "refund"): EVERYONE,
+    ("fund", "applyForLoan"): RESIDENTS,
+    ("fund", "approveLoanByRound"): EVERYONE,
+    ("fund", "deposit"): COUNCIL,
+    ("fund", "openCycle"): COUNCIL,
+    ("fund", "payGrant"): COUNCIL,
+    ("fund", "releaseProjectFunds"): COUNCIL,
+    ("fund", "approveLoan"): COUNCIL,
+    ("fund", "rejectLoan"): COUNCIL,
+    ("fund", "cancelLoan"): COUNCIL,
+    ("fund", "disburseLoan"): COUNCIL,
+    ("fund", "recordRepayment"): COUNCIL,
+    ("fund", "markDefaulted"): COUNCIL,
+}
+
+
+@dataclass(frozen=True)
+class SponsoredCall:
+    contract: str
+    function: str
+    roles: frozenset[Role]
+
+
+def _selectors(contract: Contract) -> dict[bytes, str]:
+    table: dict[bytes, str] = {}
+    abi: list[dict[str, Any]] = list(contract.abi)  # type: ignore[arg-type]
+    for item in abi:
+        if item.get("type") != "function":
+            continue
+        types = ",".join(_canonical(i) for i in item.get("inputs", []))
+        table[function_signature_to_4byte_selector(f"{item['name']}({types})")] = str(item["name"])
+    return table
+
+
+def _canonical(item: dict[str, object]) -> str:
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        components = item["components"]
+        assert isinstance(components, list)
+        return f"({','.join(_canonical(c) for c in components)}){kind[len('tuple') :]}"
+    return kind
+
+
+class Allowlist:
+    """(target address, selector) -> the sponsored call, for one hromada's contracts."""
+
+    def __init__(self, hromada: HromadaHandles) -> None:
+        contracts = {
+            "registry": hromada.registry,
+            "token": hromada.token,
+            "usefulCases": hromada.cases,
+            "balancedVote": hromada.vote,
+            "fund": hromada.fund,
+        }
+        self._table: dict[tuple[str, bytes], SponsoredCall] = {}
+        for key, contract in contracts.items():
+            for selector, name in _selectors(contract).items():
+                roles = SPONSORED.get((key, name))
+                if roles is not None:
+                    self._table[(contract.address.lower(), selector)] = SponsoredCall(key, name, roles)
+
+    def check(self, target: str, calldata: bytes, role: Role) -> SponsoredCall:
+        """The sponsored call that `calldata` to `target` is; NotSponsoredError if none, or not for `role`."""
+        call = self._table.get((target.lower(), bytes(calldata[:4])))
+        if call is None:
+            raise NotSponsoredError("The relayer does not pay for calls to this contract or function.")
+        if role not in call.roles:
+            raise NotSponsoredError(f"Your role may not ask the relayer for {call.function}.")
+        return call

@@ -1,0 +1,91 @@
+"""The chain as the relayer sees it: a web3 connection, the hromada's contracts, the forwarder.
+
+Built once per process from the settings' manifest. A node that does not answer raises
+ChainUnavailableError; the API turns that into 503 with a retry hint, and the worker waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import requests
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import Web3Exception
+
+from cts.chain.client import HromadaHandles, connect, contract_at, hromada_handles
+from cts.chain.forwarder import ForwarderDomain
+from cts.chain.manifest import Manifest, ManifestError, load_manifest
+from cts.core.config import Settings
+from cts.relayer.allowlist import Allowlist
+from cts.relayer.errors import ChainUnavailableError, RelayerNotConfiguredError
+
+# What a node that went away looks like to web3 and its HTTP client.
+UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@dataclass
+class ChainContext:
+    w3: Web3
+    manifest: Manifest
+    hromada: HromadaHandles
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChainContext:
+        if settings.manifest_path is None:
+            raise RelayerNotConfiguredError(
+                "CTS_MANIFEST_PATH is not set: the service does not know the contracts."
+            )
+        try:
+            manifest = load_manifest(settings.manifest_path)
+            w3 = connect(settings.rpc_url, timeout=10)
+            context = cls(w3, manifest, hromada_handles(w3, manifest, settings.hromada))
+        except ManifestError as error:
+            raise RelayerNotConfiguredError(str(error)) from None
+        context.check_chain_id()
+        return context
+
+    def check_chain_id(self) -> None:
+        """Refuse to act on a node of another chain than the manifest's (when the node answers)."""
+        try:
+            chain_id = self.w3.eth.chain_id
+        except (*UNREACHABLE_ERRORS, Web3Exception):  # type: ignore[misc]
+            return  # checked again by the first transaction the node accepts; nothing is sent meanwhile
+        if chain_id != self.manifest.chain_id:
+            raise RelayerNotConfiguredError(
+                f"the node at the RPC URL is chain {chain_id}; the manifest is for {self.manifest.chain_id}"
+            )
+
+    @cached_property
+    def forwarder(self) -> Contract:
+        return contract_at(self.w3, "CTSForwarder", self.manifest.forwarder)
+
+    @cached_property
+    def allowlist(self) -> Allowlist:
+        return Allowlist(self.hromada)
+
+    @cached_property
+    def domain(self) -> ForwarderDomain:
+        return ForwarderDomain(
+            name="CTSForwarder",
+            version="1",
+            chain_id=self.manifest.chain_id,
+            verifying_contract=self.manifest.forwarder,
+        )
+
+    def is_reachable(self) -> bool:
+        try:
+            _ = self.w3.eth.block_number
+        except (*UNREACHABLE_ERRORS, Web3Exception):  # type: ignore[misc]
+            return False
+        return True
+
+    def require_reachable(self) -> None:
+        if not self.is_reachable():
+            raise ChainUnavailableError()

@@ -1,0 +1,115 @@
+"""The relayer's errors, and how a contract's refusal becomes a clear message for a person.
+
+Before an action is queued it is simulated (an eth_call from the person's address); if a contract would
+refuse it, the custom error is mapped here to an HTTP status, a stable code (the error's name in snake
+case, which the web pages translate) and an English message. Nothing is queued on an error.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cts.chain.errors import ContractRevert
+from cts.errors import CTSError, PermissionDeniedError, RateLimitedError, ServiceUnavailableError
+
+
+class ChainUnavailableError(ServiceUnavailableError):
+    """Raised when the chain's node does not answer: nothing was queued; retry after a while."""
+
+    code = "chain_unavailable"
+    detail = (
+        "The blockchain cannot be reached right now, so nothing was done. "
+        "Your request is safe to send again in a minute."
+    )
+
+
+class NotSponsoredError(PermissionDeniedError):
+    """Raised when a request targets a contract or function the relayer does not pay for (for this role)."""
+
+    code = "not_sponsored"
+    detail = "The relayer pays only for this hromada's CTS actions that your role may take."
+
+
+class GasBudgetExceededError(RateLimitedError):
+    """Raised when a signer's sponsored gas of the last 24 hours would exceed the daily budget."""
+
+    code = "gas_budget_exceeded"
+    detail = "You have used today's allowance of sponsored actions. Please try again later."
+
+
+class RelayerNotConfiguredError(CTSError):
+    """Raised when the service has no manifest or no hromada to act for (an operator's mistake)."""
+
+    status_code = 500
+    code = "relayer_not_configured"
+
+
+class ContractRefusedError(CTSError):
+    """Raised when a simulation shows that a contract would refuse the action; carries the reason."""
+
+    def __init__(self, revert: ContractRevert, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code  # type: ignore[misc]
+        self.code = _snake(revert.name)  # type: ignore[misc]
+        self.revert = revert
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# Custom error name (or its prefix) -> HTTP status and message. First match wins.
+_REFUSALS: list[tuple[str, int, str]] = [
+    ("ResidentRegistryNotActive", 403, "You are not registered as an active resident of this hromada."),
+    ("AccessControlUnauthorizedAccount", 403, "Your account does not hold the role this action needs."),
+    ("UsefulCaseNotVerifier", 403, "You are not a verifier of this programme."),
+    ("UsefulCaseResidentNotActive", 409, "This case's resident is suspended; it cannot be rewarded now."),
+    ("ResidentRegistrySystemContract", 422, "This address belongs to one of the hromada's contracts."),
+    ("UsefulCaseSelfApproval", 403, "You cannot decide a case of your own or one you recorded."),
+    ("UsefulCaseUnknownProgramme", 404, "There is no such programme."),
+    ("UsefulCaseUnknownCase", 404, "There is no such case."),
+    ("BalancedVoteUnknownRound", 404, "There is no such round."),
+    ("BalancedVoteUnknownProject", 404, "There is no such project in this round."),
+    ("CommunityFundUnknownLoan", 404, "There is no such loan."),
+    ("ResidentRegistryUnknownResident", 404, "There is no such resident."),
+    ("UsefulCaseUnexpectedProgrammeState", 409, "The programme is not open for this now."),
+    ("BalancedVoteUnexpectedRoundState", 409, "The round is not at the stage this needs."),
+    ("CommunityFundUnexpectedLoanState", 409, "The loan is not at the stage this needs."),
+    ("ResidentRegistryUnexpectedStatus", 409, "The resident's status does not allow this."),
+    ("UsefulCaseDuplicateEvidence", 409, "This evidence was already used for another case."),
+    ("UsefulCaseAlreadyDecided", 409, "You have already decided this case."),
+    ("UsefulCaseNotPending", 409, "This case is already decided."),
+    ("UsefulCaseProgrammeCapExceeded", 409, "The programme has no RV left for this case."),
+    ("UsefulCaseResidentCapExceeded", 409, "You have reached this programme's limit per resident."),
+    ("ResidentRegistryAddressInUse", 409, "This account is already registered."),
+    ("ResidentRegistryIdentityInUse", 409, "This identity check is already registered to another resident."),
+    ("CommunityFundDuplicateReceipt", 409, "This receipt was already recorded."),
+    ("CommunityFundInsufficientCapital", 409, "The fund does not have enough available capital for this."),
+    ("BalancedVoteRoundFull", 409, "This round takes no more projects."),
+    ("BalancedVoteNoBallot", 409, "You have no ballot in this round."),
+    ("BalancedVoteInsufficientRV", 422, "You do not have enough RV for this ballot."),
+    ("BalancedVoteProjectNotEligible", 422, "One of the projects is not eligible for voting."),
+    ("BalancedVoteDuplicateProject", 422, "The same project appears twice in the ballot."),
+    ("BalancedVoteProjectsNotSorted", 422, "Projects in a ballot must be listed in increasing order."),
+    ("BalancedVoteBallotSize", 422, "The ballot names too few or too many projects for this round."),
+    ("BalancedVoteCreditsAboveCap", 422, "Too many RV on one project for this round's rules."),
+    ("BalancedVoteZeroCredits", 422, "Every project in a ballot needs at least 1 RV."),
+    ("BalancedVoteAskExceedsFund", 422, "The ask is larger than the round's fund."),
+    ("BalancedVoteLoanMismatch", 422, "The loan named does not match your application for this amount."),
+    ("CommunityFundRepaymentTooLarge", 422, "The repayment is more than is owed."),
+    ("CommunityFundInvalidSchedule", 422, "The instalment schedule is not valid."),
+    ("CommunityFundProjectNotPayable", 409, "This project is not funded, or was already paid."),
+    (
+        "ERC2771ForwarderInvalidSigner",
+        409,
+        "This signed request is not valid any more (used or wrongly signed).",
+    ),
+    ("ERC2771ForwarderExpiredRequest", 409, "This signed request has expired."),
+]
+
+
+def refusal(revert: ContractRevert) -> ContractRefusedError:
+    for prefix, status, message in _REFUSALS:
+        if revert.name.startswith(prefix):
+            return ContractRefusedError(revert, status, message)
+    return ContractRefusedError(revert, 422, f"The contract refused this action ({revert.name}).")

@@ -1,0 +1,262 @@
+"""What the action endpoints accept and return. Amounts are integers (RV, kopiyky, seconds), with bounds
+that the contracts' integer types impose, so that a negative or huge number is a 422, not a revert."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Self
+
+from eth_utils.address import is_address, to_checksum_address
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from cts.models import ActionStatus, RelayAction
+
+UINT16_MAX = 2**16 - 1
+UINT40_MAX = 2**40 - 1
+UINT48_MAX = 2**48 - 1
+UINT64_MAX = 2**64 - 1
+UINT128_MAX = 2**128 - 1
+_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+_HEX = re.compile(r"0x([0-9a-fA-F]{2})*")
+
+
+def _address(value: str) -> str:
+    if not isinstance(value, str) or not is_address(value) or not value.startswith("0x"):
+        raise ValueError("must be an address: 0x and 40 hexadecimal digits")
+    return to_checksum_address(value)
+
+
+def _hash(value: str) -> str:
+    if not _HASH.fullmatch(value):
+        raise ValueError("must be a 32-byte hash: 0x and 64 hexadecimal digits")
+    if int(value, 16) == 0:
+        raise ValueError("must not be zero")
+    return value.lower()
+
+
+def _hex(value: str) -> str:
+    if not _HEX.fullmatch(value):
+        raise ValueError("must be hexadecimal bytes starting with 0x")
+    return value.lower()
+
+
+Address = Annotated[str, AfterValidator(_address)]
+Hash32 = Annotated[str, AfterValidator(_hash)]
+HexBytesStr = Annotated[str, AfterValidator(_hex)]
+RV = Annotated[int, Field(ge=1, le=UINT64_MAX, description="RV tokens (whole tokens)")]
+Kopiyky = Annotated[int, Field(ge=1, le=UINT128_MAX, description="UAH amount in kopiyky (1 UAH = 100)")]
+Id = Annotated[int, Field(ge=1, le=UINT64_MAX)]
+ReasonCode = Annotated[int, Field(ge=1, le=UINT16_MAX, description="Reason code (non-zero)")]
+Timestamp = Annotated[int, Field(ge=0, le=UINT40_MAX, description="Unix time, seconds")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActionPublic(BaseModel):
+    """An action the relayer accepted, and what became of it."""
+
+    id: str
+    kind: str
+    status: ActionStatus
+    message: str
+    error_code: str | None
+    tx_hash: str | None
+    block_number: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_action(cls, action: RelayAction) -> ActionPublic:
+        return cls(
+            id=action.public_id,
+            kind=action.kind,
+            status=action.status,
+            message=status_message(action),
+            error_code=action.error_code,
+            tx_hash=action.tx_hash,
+            block_number=action.block_number,
+            created_at=action.created_at,
+            updated_at=action.updated_at,
+        )
+
+
+def status_message(action: RelayAction) -> str:
+    """What a resident reads about their action."""
+    if action.status == ActionStatus.QUEUED:
+        if action.error_code:
+            return f"Waiting to be sent again: {action.error_detail}"
+        return "Accepted; waiting to be sent to the blockchain."
+    if action.status == ActionStatus.SUBMITTED:
+        return "Sent to the blockchain; waiting for confirmation."
+    if action.status == ActionStatus.CONFIRMED:
+        return f"Done: recorded on the blockchain in block {action.block_number}."
+    return action.error_detail or "It could not be done."
+
+
+# ---------------------------------------------------------------- residents
+
+
+class CaseSubmit(_Input):
+    programme_id: Id
+    evidence_hash: Hash32 = Field(description="SHA-256 (or keccak-256) of the evidence file, 0x-prefixed")
+
+
+class BallotCast(_Input):
+    class Allocation(_Input):
+        project_id: Id
+        credits: RV
+
+    allocations: list[Allocation] = Field(min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def _distinct_projects(self) -> Self:
+        ids = [a.project_id for a in self.allocations]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each project may appear only once in a ballot")
+        return self
+
+
+class ProjectPitch(_Input):
+    ask_kopiyky: Kopiyky
+    metadata_hash: Hash32
+    loan_id: int = Field(default=0, ge=0, le=UINT64_MAX)
+
+
+class LoanApplication(_Input):
+    class Instalment(_Input):
+        amount_kopiyky: Kopiyky
+        due_after_seconds: Annotated[int, Field(ge=1, le=UINT64_MAX)]
+
+    instalments: list[Instalment] = Field(min_length=1, max_length=60)
+    metadata_hash: Hash32
+
+
+# ---------------------------------------------------------------- verifiers and coordinators
+
+
+class CaseRecord(_Input):
+    programme_id: Id
+    resident_user_id: Id
+    evidence_hash: Hash32
+
+
+class CaseRejection(_Input):
+    reason_code: ReasonCode
+
+
+class CaseBatch(_Input):
+    case_ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------- council
+
+
+class ResidentRegistration(_Input):
+    """Register a user's custodial wallet (`user_id`) or a resident's own wallet (`address`)."""
+
+    user_id: Id | None = None
+    address: Address | None = None
+    identity_check: str = Field(
+        min_length=4,
+        max_length=200,
+        description="Reference of the off-chain identity check (kept off chain: only a keyed hash is stored)",
+    )
+
+    @model_validator(mode="after")
+    def _one_account(self) -> Self:
+        if (self.user_id is None) == (self.address is None):
+            raise ValueError(
+                "give either user_id (a custodial wallet) or address (the resident's own wallet)"
+            )
+        return self
+
+
+class CoordinatorAppointment(_Input):
+    user_id: Id
+
+
+class ResidentSuspension(_Input):
+    reason_code: ReasonCode
+
+
+class ProgrammeCreate(_Input):
+    title: str = Field(min_length=1, max_length=200)
+    metadata_hash: Hash32
+    reward_rv: RV
+    case_value_kopiyky: Annotated[int, Field(ge=0, le=UINT128_MAX)]
+    token_cap_rv: RV
+    per_resident_cap_rv: RV
+    starts_at: Timestamp
+    ends_at: Timestamp
+    quorum: Annotated[int, Field(ge=1, le=32)]
+    verifiers: list[Address] = Field(min_length=1, max_length=32)
+
+
+class RoundCreate(_Input):
+    fund_kopiyky: Kopiyky
+    pitch_starts_at: Timestamp
+    pitch_ends_at: Timestamp
+    screen_ends_at: Timestamp
+    vote_ends_at: Timestamp
+    max_projects: Annotated[int, Field(ge=1, le=128)]
+    metadata_hash: Hash32
+    rule: Annotated[int, Field(ge=0, le=2, description="0 quadratic funding, 1 proportional, 2 greedy")]
+    min_projects_per_ballot: Annotated[int, Field(ge=1, le=128)] = 1
+    max_projects_per_ballot: Annotated[int, Field(ge=1, le=128)] = 10
+    max_credits_per_project: Annotated[int, Field(ge=0, le=UINT64_MAX)] = 0
+
+
+class ProjectScreening(_Input):
+    eligible: bool
+    reason_code: Annotated[int, Field(ge=0, le=UINT16_MAX)] = 0
+
+
+class Deposit(_Input):
+    amount_kopiyky: Kopiyky
+    source: Annotated[int, Field(ge=0, le=2, description="0 donor, 1 local budget, 2 other")]
+    source_ref_hash: Hash32
+    receipt_hash: Hash32
+
+
+class Receipt(_Input):
+    receipt_hash: Hash32
+
+
+class Repayment(_Input):
+    amount_kopiyky: Kopiyky
+    receipt_hash: Hash32
+
+
+# ---------------------------------------------------------------- self-signed requests
+
+
+class SignedForwardRequest(_Input):
+    """A ForwardRequest for the chain's CTSForwarder, EIP-712-signed by the sender's own wallet."""
+
+    sender: Address = Field(alias="from")
+    to: Address
+    value: Annotated[int, Field(ge=0, le=0)] = 0
+    gas: Annotated[int, Field(ge=21_000, le=10_000_000)]
+    nonce: Annotated[int, Field(ge=0, le=2**256 - 1)]
+    deadline: Annotated[int, Field(ge=1, le=UINT48_MAX)]
+    data: HexBytesStr
+    signature: HexBytesStr
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class RelayerStatus(BaseModel):
+    class Sponsor(BaseModel):
+        address: str
+        balance_wei: int | None
+        low_balance: bool
+
+    chain_reachable: bool
+    block_number: int | None
+    queued: int
+    submitted: int
+    sponsors: list[Sponsor]
+    alerts: list[str]

@@ -1,0 +1,206 @@
+"""Accepting actions: check, simulate, budget, and write them to the outbox (never send here).
+
+An action accepted here is in the database in the same transaction as the request's idempotency record
+(the route commits both), so a retried request never queues twice and a crash never loses one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cts.chain.errors import decode_revert
+from cts.chain.forwarder import ForwardRequest
+from cts.core.config import Settings
+from cts.core.db import utcnow
+from cts.core.ratelimit import RateLimit, enforce_rate_limit, user_subject
+from cts.errors import ConflictError, InvalidInputError
+from cts.models import ActionStatus, RelayAction, User
+from cts.relayer.allowlist import SponsoredCall
+from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
+from cts.relayer.errors import ChainUnavailableError, GasBudgetExceededError, refusal
+
+# Extra gas the forwarder needs around a request, and a margin over the simulated gas.
+GAS_MARGIN_PERCENT = 30
+MIN_REQUEST_GAS = 60_000
+LIVE_STATUSES = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One contract call: target address and ABI-encoded data."""
+
+    target: str
+    data: bytes
+
+    @classmethod
+    def of(cls, function: Any) -> Call:
+        """From a web3 contract function with its arguments bound, e.g. cases.functions.submitCase(1, h)."""
+        return cls(
+            to_checksum_address(function.address), bytes.fromhex(function._encode_transaction_data()[2:])
+        )
+
+
+def identity_hash(settings: Settings, identity_check: str) -> bytes:
+    """The on-chain hash of an identity check's reference: keyed, so that the public hash cannot be
+    matched against guessed document numbers."""
+    key = hmac.new(
+        settings.master_key.get_secret_value().encode(), b"cts/identity-hash/v1", hashlib.sha256
+    ).digest()
+    return hmac.new(key, identity_check.strip().encode("utf-8"), hashlib.sha256).digest()
+
+
+class RelayerService:
+    def __init__(self, settings: Settings, chain: ChainContext) -> None:
+        self.settings = settings
+        self.chain = chain
+
+    # ------------------------------------------------------------ custodial actions
+
+    def queue(self, session: Session, user: User, call: Call) -> RelayAction:
+        """Queue `call`, to be signed with the user's custodial key; a clear CTSError on any refusal."""
+        sponsored = self.chain.allowlist.check(call.target, call.data, user.role)
+        signer = user.wallet.address
+        self._take_rate_token(session, user)
+        gas = self._simulate(signer, call)
+        self._check_gas_budget(session, signer, gas)
+        action = RelayAction(
+            user_id=user.id,
+            hromada=self.chain.hromada.entry.key,
+            kind=sponsored.function,
+            signer=signer,
+            target=call.target,
+            calldata="0x" + call.data.hex(),
+            gas=gas,
+            custodial=True,
+        )
+        session.add(action)
+        session.flush()
+        return action
+
+    # ------------------------------------------------------------ self-signed requests
+
+    def queue_signed(
+        self, session: Session, user: User, request: ForwardRequest, signature: bytes
+    ) -> RelayAction:
+        """Queue a ForwardRequest the person signed with their own wallet, after verifying it."""
+        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, user.role)
+        signer = to_checksum_address(request.sender)
+        try:
+            recovered = request.recover_signer(self.chain.domain, signature)
+        except Exception:
+            raise InvalidInputError("The signature is malformed.") from None
+        if recovered != signer:
+            raise InvalidInputError("The signature does not match the request's sender.")
+        now = self._chain_time()
+        if request.deadline <= now:
+            raise InvalidInputError("The request's deadline has passed.")
+        if request.deadline > now + self.settings.relayer_max_request_deadline_seconds:
+            raise InvalidInputError("The request's deadline is too far ahead.")
+        expected_nonce = self._forwarder_nonce(signer)
+        if request.nonce < expected_nonce:
+            raise ConflictError("This signed request was already used (replayed signature).")
+        duplicate = session.scalar(
+            select(RelayAction.id).where(
+                RelayAction.signer == signer, RelayAction.signature == "0x" + signature.hex()
+            )
+        )
+        if duplicate is not None:
+            raise ConflictError("This signed request was already received (replayed signature).")
+        pending = session.scalar(
+            select(func.count())
+            .select_from(RelayAction)
+            .where(RelayAction.signer == signer, RelayAction.status.in_(LIVE_STATUSES))
+        )
+        if request.nonce != expected_nonce + (pending or 0):
+            raise ConflictError(
+                f"The request's nonce should be {expected_nonce + (pending or 0)}: the forwarder runs each "
+                "person's requests in nonce order."
+            )
+        self._take_rate_token(session, user)
+        gas = self._simulate(signer, Call(request.to, request.data))
+        if request.gas < gas:
+            raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
+        self._check_gas_budget(session, signer, request.gas)
+        action = RelayAction(
+            user_id=user.id,
+            hromada=self.chain.hromada.entry.key,
+            kind=sponsored.function,
+            signer=signer,
+            target=to_checksum_address(request.to),
+            calldata="0x" + request.data.hex(),
+            gas=request.gas,
+            custodial=False,
+            request_nonce=request.nonce,
+            request_deadline=request.deadline,
+            signature="0x" + signature.hex(),
+        )
+        session.add(action)
+        session.flush()
+        return action
+
+    # ------------------------------------------------------------ checks
+
+    def _take_rate_token(self, session: Session, user: User) -> None:
+        limit = RateLimit(
+            scope="relay",
+            capacity=self.settings.relayer_actions_per_window,
+            period_seconds=self.settings.relayer_action_window_seconds,
+        )
+        enforce_rate_limit(session, limit, user_subject(user.id))
+
+    def _simulate(self, signer: str, call: Call) -> int:
+        """Run the call from the signer's address without sending it; its gas, or the contract's refusal.
+
+        A direct eth_estimateGas from the signer is what the target sees through the forwarder too (ERC-2771
+        makes the signer the sender), so a refusal here is the refusal it would meet on chain. The request
+        goes to the provider directly: web3's formatting layers cost more CPU than the node's answer.
+        """
+        params = {"from": signer, "to": call.target, "data": "0x" + call.data.hex()}
+        try:
+            response: dict[str, Any] = dict(self.chain.w3.provider.make_request("eth_estimateGas", [params]))  # type: ignore[arg-type]
+        except UNREACHABLE_ERRORS:
+            raise ChainUnavailableError() from None
+        if "error" in response:
+            error = response["error"] or {}
+            data = error.get("data")
+            if isinstance(data, dict):  # Ganache nests it
+                data = data.get("data") or data.get("result")
+            if not (isinstance(data, str) and data.startswith("0x")):
+                if "revert" in str(error.get("message", "")).lower():
+                    raise refusal(decode_revert(None)) from None
+                raise ChainUnavailableError()
+            raise refusal(decode_revert(data)) from None
+        estimated = int(response["result"], 16)
+        return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
+
+    def _check_gas_budget(self, session: Session, signer: str, gas: int) -> None:
+        since = utcnow() - timedelta(days=1)
+        spent = session.scalar(
+            select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
+                RelayAction.signer == signer,
+                RelayAction.created_at >= since,
+                RelayAction.status != ActionStatus.EXPIRED,
+            )
+        )
+        if int(spent or 0) + gas > self.settings.relayer_daily_gas_budget:
+            raise GasBudgetExceededError(retry_after_seconds=3600)
+
+    def _chain_time(self) -> int:
+        try:
+            return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+        except UNREACHABLE_ERRORS:
+            raise ChainUnavailableError() from None
+
+    def _forwarder_nonce(self, signer: str) -> int:
+        try:
+            return int(self.chain.forwarder.functions.nonces(signer).call())
+        except UNREACHABLE_ERRORS:
+            raise ChainUnavailableError() from None

@@ -1,0 +1,672 @@
+"""The relayer's worker: turns queued actions into sponsored `executeBatch` transactions, exactly once.
+
+The rules that make it safe:
+
+- One writer per sponsor account: a worker acts for an account only while it holds the account's lease
+  (a row in `sponsor_accounts`, taken with a conditional UPDATE), so no two processes ever pick the
+  same sponsor nonce. Several workers (processes, machines sharing PostgreSQL) use different sponsors.
+- Nonces are reserved in the database: the batch row (unique on sponsor and nonce) and the account's
+  `next_nonce` change in one transaction.
+- Persist, then send: the signed transaction is committed to the outbox before it is sent. A worker that
+  dies before sending finds it PREPARED and sends the same bytes; one that dies after sending finds it SENT
+  and looks for its receipt. Resending identical bytes, or a fee bump at the same nonce, can never make a
+  second transaction: only one transaction per sponsor nonce is ever mined.
+- Actions are claimed with a conditional UPDATE (status still QUEUED), so a race between workers claims
+  each action once.
+- Outcomes come from the forwarder's ExecutedForwardRequest events (signer, nonce, success) in the receipt.
+  A request the forwarder skipped (its deadline passed while the chain was away) goes back to the queue and
+  is signed afresh: nothing is lost.
+
+A fault hook for tests: CTS_RELAYER_FAULT=after_persist (written down, not sent), after_raw_send (sent, not
+yet marked sent) or after_send (sent and marked, receipt not recorded) makes the process SIGKILL itself
+at that point (nothing else reads it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from eth_abi.abi import encode
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from web3.exceptions import TransactionNotFound, Web3Exception, Web3RPCError
+
+from cts.chain.forwarder import ForwardRequest
+from cts.core.config import Settings
+from cts.core.db import utcnow
+from cts.core.keystore import EncryptedKey, decrypt_private_key, read_encrypted_key
+from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, User
+from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
+
+logger = logging.getLogger(__name__)
+
+ZERO_ADDRESS = "0x" + "00" * 20
+# ERC2771Forwarder's ABI, encoded directly: web3's generic contract machinery spent most of the worker's
+# time re-deriving these for every batch.
+NONCES_SELECTOR = function_signature_to_4byte_selector("nonces(address)")
+_REQUEST_TUPLE = "(address,address,uint256,uint256,uint48,bytes,bytes)"
+EXECUTE_BATCH_SELECTOR = function_signature_to_4byte_selector(f"executeBatch({_REQUEST_TUPLE}[],address)")
+
+
+EXECUTED_TOPIC = keccak(text="ExecutedForwardRequest(address,uint256,bool)")
+
+
+def executed_requests(receipt: Any, forwarder: str) -> dict[tuple[str, int], bool]:
+    """(signer, nonce) -> success, from the forwarder's ExecutedForwardRequest events in a receipt.
+
+    `signer` is the indexed topic; nonce and success are the data words."""
+    outcomes: dict[tuple[str, int], bool] = {}
+    for log in receipt["logs"]:
+        topics = log["topics"]
+        if log["address"] != forwarder or not topics or bytes(topics[0]) != EXECUTED_TOPIC:
+            continue
+        data = bytes(log["data"])
+        signer = to_checksum_address(bytes(topics[1])[12:])
+        outcomes[(signer, int.from_bytes(data[:32], "big"))] = data[63] == 1
+    return outcomes
+
+
+def encode_execute_batch(requests: list[tuple[Any, ...]], refund_receiver: str) -> str:
+    """The call data of ERC2771Forwarder.executeBatch(requests, refundReceiver), as hex."""
+    return (
+        "0x"
+        + (
+            EXECUTE_BATCH_SELECTOR + encode([f"{_REQUEST_TUPLE}[]", "address"], [requests, refund_receiver])
+        ).hex()
+    )
+
+
+BATCH_OVERHEAD_GAS = 100_000
+REQUEST_OVERHEAD_GAS = 40_000
+MAX_TRIES = 5
+BALANCE_CHECK_SECONDS = 60.0
+
+
+def _fault(point: str) -> None:
+    if os.environ.get("CTS_RELAYER_FAULT") == point:
+        logger.warning("fault hook: killing the worker %s", point)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class _Unrunnable:
+    """Why a queued action can never run (it is marked so instead of being sent)."""
+
+    status: ActionStatus
+    code: str
+    detail: str
+
+
+@dataclass
+class _Candidate:
+    """What the worker needs of a queued action, read once so that no database transaction stays open
+    while it talks to the chain."""
+
+    id: int
+    signer: str
+    target: str
+    calldata: str
+    gas: int
+    custodial: bool
+    request_nonce: int | None
+    request_deadline: int | None
+    signature: str | None
+    encrypted_key: EncryptedKey | None
+
+    @classmethod
+    def of(cls, session: Session, action: RelayAction) -> _Candidate:
+        key = None
+        if action.custodial and action.user_id is not None:
+            user = session.get(User, action.user_id)
+            if user is not None and user.wallet.address == action.signer:
+                key = read_encrypted_key(user.wallet)
+        return cls(
+            id=action.id,
+            signer=action.signer,
+            target=action.target,
+            calldata=action.calldata,
+            gas=action.gas,
+            custodial=action.custodial,
+            request_nonce=None if action.request_nonce is None else int(action.request_nonce),
+            request_deadline=action.request_deadline,
+            signature=action.signature,
+            encrypted_key=key,
+        )
+
+
+@dataclass
+class SponsorView:
+    """What the status endpoint shows of a sponsor account."""
+
+    address: str
+    balance_wei: int | None
+    low: bool
+    leased_by: str | None
+
+
+@dataclass
+class RelayerWorker:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    chain: ChainContext
+    worker_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    sponsors: dict[str, LocalAccount] = field(default_factory=dict)
+    _last_balance_check: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.sponsors:
+            for key in self.settings.sponsor_keys():
+                account = Account.from_key(key)
+                self.sponsors[account.address] = account
+
+    # ------------------------------------------------------------ loop
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; wait and retry while the chain is unreachable."""
+        backoff = self.settings.relayer_poll_seconds
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+                backoff = self.settings.relayer_poll_seconds
+                if not busy:
+                    stop.wait(self.settings.relayer_poll_seconds)
+            except UNREACHABLE_ERRORS:
+                logger.warning(
+                    "relayer: the chain is unreachable; queued actions wait (retry in %.1f s)", backoff
+                )
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+            except Exception:
+                logger.exception("relayer: unexpected error in the worker loop")
+                stop.wait(backoff)
+
+    def run_once(self) -> int:
+        """One pass: recover, track and dispatch for every sponsor this worker holds; returns work done."""
+        done = 0
+        for address in self._hold_leases():
+            done += self._resend_prepared(address)
+            done += self._track(address)
+            done += self._dispatch(address)
+        if time.monotonic() - self._last_balance_check > BALANCE_CHECK_SECONDS:
+            self.check_balances()
+        return done
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Run until no action is queued or submitted (tests and the command line's `--until-idle`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.run_once()
+            with self.session_factory() as session:
+                live = session.scalar(
+                    select(func.count())
+                    .select_from(RelayAction)
+                    .where(RelayAction.status.in_((ActionStatus.QUEUED, ActionStatus.SUBMITTED)))
+                )
+            if not live:
+                return
+            time.sleep(0.05)
+        raise TimeoutError("the relayer did not finish its queue in time")
+
+    # ------------------------------------------------------------ leases
+
+    def _hold_leases(self) -> list[str]:
+        """Take or renew the lease of each configured sponsor that no other live worker holds."""
+        held = []
+        now = utcnow()
+        expires = now + timedelta(seconds=self.settings.relayer_lease_seconds)
+        with self.session_factory() as session:
+            for address in self.sponsors:
+                if session.get(SponsorAccount, address) is None:
+                    try:
+                        with session.begin_nested():
+                            session.add(SponsorAccount(address=address, next_nonce=0))
+                    except IntegrityError:
+                        pass  # another worker created it first
+                result = session.execute(
+                    update(SponsorAccount)
+                    .where(
+                        SponsorAccount.address == address,
+                        (SponsorAccount.lease_owner.is_(None))
+                        | (SponsorAccount.lease_owner == self.worker_id)
+                        | (SponsorAccount.lease_expires_at < now),
+                    )
+                    .values(lease_owner=self.worker_id, lease_expires_at=expires)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    held.append(address)
+            session.commit()
+            for address in held:
+                account = session.get(SponsorAccount, address)
+                assert account is not None
+                # The chain's pending count is the floor: a nonce below it is used (by us, earlier).
+                chain_nonce = self.chain.w3.eth.get_transaction_count(to_checksum_address(address), "pending")
+                if chain_nonce > account.next_nonce:
+                    account.next_nonce = chain_nonce
+            session.commit()
+        return held
+
+    def release_leases(self) -> None:
+        with self.session_factory() as session:
+            session.execute(
+                update(SponsorAccount)
+                .where(SponsorAccount.lease_owner == self.worker_id)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+            session.commit()
+
+    # ------------------------------------------------------------ dispatch
+
+    def _dispatch(self, sponsor: str) -> int:
+        """Put the oldest queued actions in one batch at the sponsor's next nonce, write it down, send it.
+
+        The slow part (reading forwarder nonces, signing) happens before the write transaction, so the
+        database's write lock is held only for the claim and the nonce reservation; a claim that loses a
+        race to another worker is simply dropped and retried on the next pass.
+        """
+        with self.session_factory() as session:
+            in_flight = session.scalar(
+                select(func.count())
+                .select_from(Batch)
+                .where(Batch.sponsor == sponsor, Batch.status.in_((BatchStatus.PREPARED, BatchStatus.SENT)))
+            )
+            if (in_flight or 0) >= self.settings.relayer_max_in_flight:
+                return 0
+            chosen = [_Candidate.of(session, action) for action in self._choose_actions(session)]
+        if not chosen:
+            return 0
+        chain_now, nonces = self._read_chain(chosen)
+        requests: list[tuple[Any, ...]] = []
+        included: list[_Candidate] = []
+        unrunnable: list[tuple[_Candidate, _Unrunnable]] = []
+        for candidate in chosen:
+            outcome = self._request_data(candidate, chain_now, nonces[candidate.signer])
+            if isinstance(outcome, _Unrunnable):
+                unrunnable.append((candidate, outcome))
+            elif outcome is not None:
+                requests.append(outcome)
+                included.append(candidate)
+        fees = self._initial_fees() if included else None
+        with self.session_factory() as session:
+            for candidate, reason in unrunnable:
+                session.execute(
+                    update(RelayAction)
+                    .where(RelayAction.id == candidate.id, RelayAction.status == ActionStatus.QUEUED)
+                    .values(status=reason.status, error_code=reason.code, error_detail=reason.detail)
+                )
+            if not included or fees is None:
+                session.commit()
+                return len(unrunnable)
+            account = session.get(SponsorAccount, sponsor, with_for_update=True)
+            assert account is not None
+            nonce = account.next_nonce
+            gas_limit = (
+                sum(int(r[3]) for r in requests) + REQUEST_OVERHEAD_GAS * len(requests) + BATCH_OVERHEAD_GAS
+            )
+            call_data = encode_execute_batch(requests, sponsor)
+            batch = Batch(
+                sponsor=sponsor,
+                nonce=nonce,
+                status=BatchStatus.PREPARED,
+                gas_limit=gas_limit,
+                call_data=call_data,
+            )
+            session.add(batch)
+            account.next_nonce = nonce + 1
+            session.flush()
+            attempt = self._sign_attempt(batch, 1, *fees)
+            session.add(attempt)
+            for candidate in included:
+                claimed = session.execute(
+                    update(RelayAction)
+                    .where(RelayAction.id == candidate.id, RelayAction.status == ActionStatus.QUEUED)
+                    .values(
+                        status=ActionStatus.SUBMITTED,
+                        batch_id=batch.id,
+                        tries=RelayAction.tries + 1,
+                        request_nonce=candidate.request_nonce,
+                        request_deadline=candidate.request_deadline,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    session.rollback()  # another worker claimed it first; try again next pass
+                    return 0
+            session.commit()
+            _fault("after_persist")
+            self._send(session, attempt)
+            _fault("after_send")
+            return len(included)
+
+    def _choose_actions(self, session: Session) -> list[RelayAction]:
+        """Oldest queued actions, at most one per signer, none for a signer with an action in flight."""
+        busy = set(
+            session.scalars(
+                select(RelayAction.signer).where(RelayAction.status == ActionStatus.SUBMITTED)
+            ).all()
+        )
+        candidates = session.scalars(
+            select(RelayAction)
+            .where(RelayAction.status == ActionStatus.QUEUED)
+            .order_by(RelayAction.id)
+            .limit(self.settings.relayer_batch_size * 4)
+        ).all()
+        chosen: list[RelayAction] = []
+        for action in candidates:
+            if action.signer in busy:
+                continue
+            busy.add(action.signer)
+            chosen.append(action)
+            if len(chosen) == self.settings.relayer_batch_size:
+                break
+        return chosen
+
+    def _read_chain(self, chosen: list[_Candidate]) -> tuple[int, dict[str, int]]:
+        """The latest block's time and each signer's forwarder nonce, in one JSON-RPC batch."""
+        signers = sorted({c.signer for c in chosen})
+        forwarder = self.chain.forwarder.address
+        with self.chain.w3.batch_requests() as rpc:
+            rpc.add(self.chain.w3.eth.get_block("latest"))
+            for signer in signers:
+                rpc.add(
+                    self.chain.w3.eth.call(
+                        {"to": forwarder, "data": NONCES_SELECTOR + encode(["address"], [signer])}
+                    )
+                )
+            results: list[Any] = list(rpc.execute())
+        block, *values = results
+        nonces = {signer: int.from_bytes(bytes(v), "big") for signer, v in zip(signers, values, strict=True)}
+        return int(block["timestamp"]), nonces
+
+    def _request_data(
+        self, candidate: _Candidate, chain_now: int, chain_nonce: int
+    ) -> tuple[Any, ...] | _Unrunnable | None:
+        """The signed ForwardRequestData for an action; _Unrunnable if it can never run; None if it must
+        wait (a self-signed request whose nonce comes after another's)."""
+        data = bytes.fromhex(candidate.calldata[2:])
+        if candidate.custodial:
+            if candidate.encrypted_key is None:
+                return _Unrunnable(
+                    ActionStatus.FAILED, "signer_unavailable", "The account that asked is gone."
+                )
+            request = ForwardRequest(
+                sender=candidate.signer,
+                to=candidate.target,
+                data=data,
+                gas=candidate.gas,
+                nonce=chain_nonce,
+                deadline=chain_now + self.settings.relayer_request_ttl_seconds,
+            )
+            key = decrypt_private_key(candidate.encrypted_key, self.settings.master_key)
+            signature = request.sign(self.chain.domain, key)
+            candidate.request_nonce = request.nonce
+            candidate.request_deadline = request.deadline
+            return request.as_request_data(signature)
+        assert candidate.request_nonce is not None and candidate.request_deadline is not None
+        assert candidate.signature is not None
+        if candidate.request_deadline <= chain_now:
+            return (
+                ActionStatus.EXPIRED,
+                "request_expired",
+                "The signed request expired before it could be sent.",
+            )
+        if candidate.request_nonce != chain_nonce:
+            if candidate.request_nonce < chain_nonce:
+                return _Unrunnable(
+                    ActionStatus.FAILED, "nonce_used", "The signed request's nonce was used meanwhile."
+                )
+            return None  # a later nonce waits for the earlier one
+        request = ForwardRequest(
+            sender=candidate.signer,
+            to=candidate.target,
+            data=data,
+            gas=candidate.gas,
+            nonce=candidate.request_nonce,
+            deadline=candidate.request_deadline,
+        )
+        return request.as_request_data(bytes.fromhex(candidate.signature[2:]))
+
+    # ------------------------------------------------------------ fees, signing, sending
+
+    def _initial_fees(self) -> tuple[int, int] | None:
+        base_fee = int(self.chain.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
+        priority = self.settings.relayer_priority_fee_wei
+        cap = self.settings.relayer_max_fee_per_gas_wei
+        if base_fee + priority > cap:
+            logger.warning("relayer: base fee %d wei is above the fee cap %d; waiting", base_fee, cap)
+            return None
+        return min(2 * base_fee + priority, cap), priority
+
+    def _sign_attempt(self, batch: Batch, number: int, max_fee: int, priority: int) -> BatchAttempt:
+        tx: dict[str, Any] = {
+            "from": batch.sponsor,
+            "to": self.chain.forwarder.address,
+            "data": batch.call_data,
+            "nonce": batch.nonce,
+            "gas": batch.gas_limit,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": priority,
+            "chainId": self.chain.manifest.chain_id,
+            "value": 0,
+            "type": 2,
+        }
+        signed = self.sponsors[batch.sponsor].sign_transaction(tx)
+        return BatchAttempt(
+            batch_id=batch.id,
+            attempt=number,
+            tx_hash="0x" + bytes(signed.hash).hex(),
+            raw_tx="0x" + bytes(signed.raw_transaction).hex(),
+            max_fee_per_gas=max_fee,
+            max_priority_fee_per_gas=priority,
+        )
+
+    def _send(self, session: Session, attempt: BatchAttempt) -> None:
+        """Send a persisted attempt; a node that already has it (or its nonce) is not an error."""
+        try:
+            self.chain.w3.eth.send_raw_transaction(HexBytes(attempt.raw_tx))
+            _fault("after_raw_send")
+        except UNREACHABLE_ERRORS:
+            logger.warning(
+                "relayer: could not send batch %s; it stays prepared and will be resent", attempt.batch_id
+            )
+            return
+        except (Web3RPCError, ValueError) as error:
+            message = str(error).lower()
+            if not any(
+                s in message
+                for s in ("already known", "nonce too low", "known transaction", "already imported")
+            ):
+                logger.error("relayer: the node refused batch %s: %s", attempt.batch_id, error)
+                return
+        attempt.sent_at = utcnow()
+        batch = session.get(Batch, attempt.batch_id)
+        assert batch is not None
+        if batch.status == BatchStatus.PREPARED:
+            batch.status = BatchStatus.SENT
+        session.commit()
+
+    def _resend_prepared(self, sponsor: str) -> int:
+        """After a crash (or an unreachable node): send what was written down but not sent."""
+        with self.session_factory() as session:
+            batches = session.scalars(
+                select(Batch)
+                .where(Batch.sponsor == sponsor, Batch.status == BatchStatus.PREPARED)
+                .order_by(Batch.nonce)
+            ).all()
+            for batch in batches:
+                self._send(session, batch.attempts[-1])
+            return len(batches)
+
+    # ------------------------------------------------------------ receipts and fee bumps
+
+    def _track(self, sponsor: str) -> int:
+        done = 0
+        with self.session_factory() as session:
+            batches = session.scalars(
+                select(Batch)
+                .where(Batch.sponsor == sponsor, Batch.status == BatchStatus.SENT)
+                .order_by(Batch.nonce)
+            ).all()
+            for batch in batches:
+                receipt = self._find_receipt(batch)
+                if receipt is not None:
+                    self._settle(session, batch, receipt)
+                    done += 1
+                    continue
+                mined_nonce = self.chain.w3.eth.get_transaction_count(to_checksum_address(sponsor), "latest")
+                if mined_nonce > batch.nonce:
+                    # The nonce is used, yet by none of our attempts: give the actions back to the queue.
+                    receipt = self._find_receipt(batch)
+                    if receipt is None:
+                        self._abandon(session, batch)
+                        done += 1
+                    else:
+                        self._settle(session, batch, receipt)
+                    continue
+                done += self._maybe_bump(session, batch)
+        return done
+
+    def _find_receipt(self, batch: Batch) -> Any:
+        for attempt in reversed(batch.attempts):
+            try:
+                return self.chain.w3.eth.get_transaction_receipt(HexBytes(attempt.tx_hash))
+            except TransactionNotFound:
+                continue
+        return None
+
+    def _settle(self, session: Session, batch: Batch, receipt: Any) -> None:
+        batch.mined_block = int(receipt["blockNumber"])
+        batch.mined_tx_hash = "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")
+        batch.gas_used = int(receipt["gasUsed"])
+        if receipt["status"] != 1:
+            batch.status = BatchStatus.REVERTED
+            for action in batch.actions:
+                self._retry_or_fail(
+                    action, "batch_reverted", "The batch transaction failed; the action will be retried."
+                )
+            session.commit()
+            return
+        batch.status = BatchStatus.CONFIRMED
+        executed = executed_requests(receipt, self.chain.forwarder.address)
+        for action in batch.actions:
+            nonce = -1 if action.request_nonce is None else int(action.request_nonce)
+            outcome = executed.get((action.signer, nonce))
+            if outcome is True:
+                action.status = ActionStatus.CONFIRMED
+                action.tx_hash = batch.mined_tx_hash
+                action.block_number = batch.mined_block
+                action.error_code = action.error_detail = None
+            elif outcome is False:
+                self._finish(
+                    action,
+                    ActionStatus.FAILED,
+                    "refused_on_chain",
+                    "The contract refused the action when it ran.",
+                )
+                action.tx_hash = batch.mined_tx_hash
+                action.block_number = batch.mined_block
+            elif action.custodial:
+                # Skipped by the forwarder (its deadline passed while waiting): sign afresh next time.
+                self._retry_or_fail(
+                    action, "request_skipped", "The request expired on the way; it will be sent again."
+                )
+            else:
+                self._finish(
+                    action,
+                    ActionStatus.EXPIRED,
+                    "request_expired",
+                    "The signed request expired before it ran.",
+                )
+        session.commit()
+
+    def _abandon(self, session: Session, batch: Batch) -> None:
+        batch.status = BatchStatus.ABANDONED
+        for action in batch.actions:
+            self._retry_or_fail(
+                action, "batch_lost", "The transaction was lost; the action will be sent again."
+            )
+        session.commit()
+
+    def _maybe_bump(self, session: Session, batch: Batch) -> int:
+        last = batch.attempts[-1]
+        if last.sent_at is None:
+            self._send(session, last)
+            return 1
+        waited = (utcnow() - last.sent_at).total_seconds()
+        if waited < self.settings.relayer_resubmit_after_seconds:
+            return 0
+        cap = self.settings.relayer_max_fee_per_gas_wei
+        old_fee, old_tip = int(last.max_fee_per_gas), int(last.max_priority_fee_per_gas)
+        if old_fee >= cap:
+            return 0  # at the hard cap: keep waiting, never pay more
+        factor = 100 + self.settings.relayer_fee_bump_percent
+        base_fee = int(self.chain.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
+        new_tip = min(old_tip * factor // 100 + 1, cap)
+        new_fee = min(max(old_fee * factor // 100 + 1, 2 * base_fee + new_tip), cap)
+        attempt = self._sign_attempt(batch, last.attempt + 1, new_fee, min(new_tip, new_fee))
+        session.add(attempt)
+        session.commit()  # persisted before it is sent, like the first
+        logger.info(
+            "relayer: batch %s not mined after %.0f s; resending at %d wei/gas", batch.id, waited, new_fee
+        )
+        self._send(session, attempt)
+        return 1
+
+    # ------------------------------------------------------------ outcomes
+
+    def _finish(self, action: RelayAction, status: ActionStatus, code: str, detail: str) -> None:
+        action.status = status
+        action.error_code = code
+        action.error_detail = detail
+
+    def _retry_or_fail(self, action: RelayAction, code: str, detail: str) -> None:
+        if action.custodial and action.tries < MAX_TRIES:
+            action.status = ActionStatus.QUEUED
+            action.batch_id = None
+            action.error_code = code
+            action.error_detail = detail
+        else:
+            self._finish(action, ActionStatus.FAILED, code, detail)
+
+    # ------------------------------------------------------------ sponsor balances
+
+    def check_balances(self) -> list[SponsorView]:
+        """Read each sponsor's balance; log a warning for each one below the alert threshold."""
+        self._last_balance_check = time.monotonic()
+        views = []
+        with self.session_factory() as session:
+            for address in self.sponsors:
+                account = session.get(SponsorAccount, address)
+                if account is None:
+                    continue
+                try:
+                    balance = int(self.chain.w3.eth.get_balance(to_checksum_address(address)))
+                except (*UNREACHABLE_ERRORS, Web3Exception):  # type: ignore[misc]
+                    continue
+                account.balance_wei = balance
+                account.balance_checked_at = utcnow()
+                low = balance < self.settings.relayer_low_balance_wei
+                if low:
+                    logger.warning(
+                        "relayer: sponsor %s balance is low: %d wei (alert below %d)",
+                        address,
+                        balance,
+                        self.settings.relayer_low_balance_wei,
+                    )
+                views.append(SponsorView(address, balance, low, account.lease_owner))
+            session.commit()
+        return views

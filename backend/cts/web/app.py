@@ -1,0 +1,119 @@
+"""Wiring the pages into an application: the routers at "/", static files at /static, and HTML error pages
+for everything outside /api (which keeps its JSON errors)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cts.api import errors as api_errors
+from cts.core.db import utcnow
+from cts.crud import get_auth_session, is_auth_session_valid
+from cts.errors import CTSError, ServiceUnavailableError
+from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
+from cts.web.render import STATIC_DIR
+from cts.web.routes import pages_router
+
+logger = logging.getLogger(__name__)
+API_PREFIX = "/api"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
+
+
+@contextmanager
+def _page_for(request: Request) -> Iterator[Page]:
+    """A page context for an error that happened outside a page's own dependencies."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        token = request.cookies.get(SESSION_COOKIE)
+        auth_session = get_auth_session(session, token) if token else None
+        if auth_session is not None and not is_auth_session_valid(auth_session, utcnow()):
+            auth_session = None
+        yield build_page(request, session, auth_session)
+
+
+def _status_heading(status: int) -> str:
+    return {403: "error.forbidden", 404: "error.not_found", 503: "error.unavailable"}.get(
+        status, "error.title"
+    )
+
+
+def handle_sign_in_required(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInRequired)
+    return error.page.redirect("/signin?" + urlencode({"next": error.page.here}))
+
+
+def handle_forbidden(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageForbidden)
+    page = error.page
+    return page.error_page(403, "error.forbidden", page.t.error("role_required"))
+
+
+def handle_too_large(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PayloadTooLarge)
+    page = error.page
+    limit = page.t.filesize(page.settings.evidence_max_bytes)
+    return page.error_page(413, "error.title", page.t("evidence.evidence_too_large", limit=limit))
+
+
+def handle_cts_error(request: Request, error: Exception) -> Response:
+    if _is_api(request):
+        return api_errors.handle_cts_error(request, error)
+    assert isinstance(error, CTSError)
+    status = error.status_code
+    if status >= 500 and not isinstance(error, ServiceUnavailableError):
+        logger.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
+    with _page_for(request) as page:
+        message = page.t.error(error.code, error.detail if status < 500 else None)
+        response = page.error_page(status, _status_heading(status), message, retry=status == 503)
+    if isinstance(error, ServiceUnavailableError):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def handle_http_exception(request: Request, error: Exception) -> Response:
+    if _is_api(request):
+        return api_errors.handle_http_exception(request, error)
+    assert isinstance(error, StarletteHTTPException)
+    code = {404: "not_found", 405: "not_found"}.get(error.status_code, "bad_request")
+    with _page_for(request) as page:
+        return page.error_page(error.status_code, _status_heading(error.status_code), page.t.error(code))
+
+
+def handle_validation_error(request: Request, error: Exception) -> Response:
+    if _is_api(request):
+        return api_errors.handle_validation_error(request, error)
+    with _page_for(request) as page:  # a malformed page address, such as /rounds/abc
+        return page.error_page(404, "error.not_found", page.t.error("not_found"))
+
+
+def handle_unexpected_error(request: Request, error: Exception) -> Response:
+    if _is_api(request):
+        return api_errors.handle_unexpected_error(request, error)
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    with _page_for(request) as page:
+        return page.error_page(500, "error.title", page.t.error("internal_error"))
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages at "/", their static files at /static, and error pages for everything outside /api
+    (the API keeps its JSON errors)."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages_router)
+    app.add_exception_handler(SignInRequired, handle_sign_in_required)
+    app.add_exception_handler(PageForbidden, handle_forbidden)
+    app.add_exception_handler(PayloadTooLarge, handle_too_large)
+    app.add_exception_handler(CTSError, handle_cts_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected_error)

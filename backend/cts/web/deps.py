@@ -1,0 +1,360 @@
+"""Dependencies of the pages: the page context (who asks, in which language, the CSRF token), role checks
+as dependencies, the submitted form, and the chain reader. Routes declare them as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from cts.api.deps import SESSION_COOKIE, AuthenticationDep, SessionDep, get_relayer
+from cts.core.config import Settings
+from cts.errors import CTSError
+from cts.models import AuthSession, Language, Role, User
+from cts.relayer.context import ChainContext
+from cts.relayer.service import RelayerService
+from cts.web.files import DocumentStore, EvidenceStore
+from cts.web.forms import FormState, SubmittedForm
+from cts.web.i18n import Translator
+from cts.web.reads import ChainReader, build_read_context
+from cts.web.render import render_template
+
+CSRF_COOKIE = "cts_csrf"
+LANGUAGE_COOKIE = "cts_lang"
+ONE_YEAR = 365 * 24 * 3600
+# No request leaves for another site: scripts, styles, fonts and images are all our own.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language"})
+
+# Navigation by role: (href, label key). The first entry is the role's home page.
+NAV: dict[Role | None, list[tuple[str, str]]] = {
+    None: [
+        ("/signin", "nav.signin"),
+        ("/signup", "nav.signup"),
+        ("/rounds", "nav.rounds"),
+        ("/public", "nav.public"),
+    ],
+    Role.RESIDENT: [
+        ("/me", "nav.me"),
+        ("/programmes", "nav.programmes"),
+        ("/cases", "nav.cases"),
+        ("/rounds", "nav.rounds"),
+    ],
+    Role.VERIFIER: [("/verify", "nav.verify"), ("/programmes", "nav.programmes"), ("/rounds", "nav.rounds")],
+    Role.COORDINATOR: [("/verify", "nav.verify"), ("/record", "nav.record"), ("/rounds", "nav.rounds")],
+    Role.COUNCIL: [
+        ("/council/residents", "nav.council"),
+        ("/rounds", "nav.rounds"),
+        ("/public", "nav.public"),
+    ],
+    Role.AUDITOR: [("/public", "nav.public"), ("/rounds", "nav.rounds")],
+}
+
+
+def home_of(user: User | None) -> str:
+    """Where a person lands: their role's first page, or the home page when signed out."""
+    return NAV[user.role][0][0] if user is not None else "/"
+
+
+def _csrf_key(settings: Settings) -> bytes:
+    return hmac.new(
+        settings.master_key.get_secret_value().encode(), b"cts/web/csrf/v1", hashlib.sha256
+    ).digest()
+
+
+def is_safe_next(url: str) -> bool:
+    """A local path to go back to after signing in (never another site)."""
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url and "\n" not in url
+
+
+@dataclass
+class Page:
+    """One request to a page: who asks, in which language, and how to answer with a template."""
+
+    request: Request
+    session: Session
+    settings: Settings
+    user: User | None
+    auth_session: AuthSession | None
+    lang: Language
+    csrf_cookie: str
+    new_csrf_cookie: bool = False
+    notices: list[str] = field(default_factory=list)
+
+    @cached_property
+    def t(self) -> Translator:
+        return Translator(self.lang)
+
+    def _csrf_for(self, message: bytes) -> str:
+        return hmac.new(_csrf_key(self.settings), message, hashlib.sha256).hexdigest()
+
+    @property
+    def csrf_token(self) -> str:
+        """The token the page's forms carry: bound to the login session, or (signed out) to the random
+        ``cts_csrf`` cookie. Another site can neither read it nor make it."""
+        if self.auth_session is not None:
+            return self._csrf_for(b"session:" + self.auth_session.token_hash.encode())
+        return self._csrf_for(b"anonymous:" + self.csrf_cookie.encode())
+
+    def csrf_matches(self, token: str) -> bool:
+        """A form made for this session, or made while signed out in this browser (so that a sign-up sent
+        again after it signed the person in still finds its earlier result)."""
+        expected = [self.csrf_token]
+        if self.auth_session is not None and not self.new_csrf_cookie:
+            expected.append(self._csrf_for(b"anonymous:" + self.csrf_cookie.encode()))
+        return any(hmac.compare_digest(token.encode(), candidate.encode()) for candidate in expected)
+
+    @property
+    def here(self) -> str:
+        """This page's address, to come back to (after switching language, or to try again). A form shown
+        again after a POST comes back to the page the form was on, never to the POST's own address."""
+        url = self.request.url
+        if self.request.method in ("GET", "HEAD"):
+            return url.path + (f"?{url.query}" if url.query else "")
+        referer = urlsplit(self.request.headers.get("referer", ""))
+        if referer.netloc == url.netloc and is_safe_next(referer.path):
+            return referer.path + (f"?{referer.query}" if referer.query else "")
+        return home_of(self.user)
+
+    @property
+    def nav(self) -> list[tuple[str, str]]:
+        return NAV[self.user.role if self.user is not None else None]
+
+    @property
+    def section(self) -> str:
+        path = self.request.url.path
+        matches = [href for href, _ in self.nav if path == href or path.startswith(href.rstrip("/") + "/")]
+        return max(matches, key=len, default="")
+
+    @cached_property
+    def relayer(self) -> RelayerService | None:
+        try:
+            return get_relayer(self.request)
+        except CTSError:
+            return None
+
+    @property
+    def hromada_name(self) -> str:
+        return self.relayer.chain.hromada.entry.name if self.relayer is not None else ""
+
+    @property
+    def role(self) -> Role | None:
+        return self.user.role if self.user is not None else None
+
+    # ------------------------------------------------------------ answers
+
+    def finish(self, response: Response) -> Response:
+        """Cookies and security headers every page answer carries."""
+        secure = not self.settings.is_development
+        if self.new_csrf_cookie:
+            response.set_cookie(
+                CSRF_COOKIE, self.csrf_cookie, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=secure
+            )
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def set_language_cookie(self, response: Response, lang: Language) -> None:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang.value,
+            max_age=ONE_YEAR,
+            httponly=True,
+            samesite="lax",
+            secure=not self.settings.is_development,
+        )
+
+    def render(
+        self, template: str, context: Mapping[str, Any] | None = None, status: int = 200
+    ) -> HTMLResponse:
+        html = render_template(template, page=self, **(context or {}))
+        response = HTMLResponse(html, status_code=status)
+        self.finish(response)
+        return response
+
+    def redirect(self, url: str, notice: str | None = None) -> RedirectResponse:
+        if notice is not None:
+            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+        response = RedirectResponse(url, status_code=303)
+        self.finish(response)
+        return response
+
+    def error_page(self, status: int, heading_key: str, message: str, retry: bool = False) -> HTMLResponse:
+        return self.render(
+            "error.html", {"heading": self.t(heading_key), "message": message, "retry": retry}, status=status
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def blank(self, name: str = "f", **values: Any) -> FormState:
+        return FormState.blank(name, **values)
+
+    @property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(self.settings)
+
+    @property
+    def documents(self) -> DocumentStore:
+        return DocumentStore(self.settings)
+
+
+def build_page(request: Request, session: Session, auth_session: AuthSession | None) -> Page:
+    """The page context of a request; used by the dependency and by the error handlers."""
+    settings: Settings = request.app.state.settings
+    user = auth_session.user if auth_session is not None else None
+    if user is not None and user.is_disabled:
+        user, auth_session = None, None
+    cookie_lang = request.cookies.get(LANGUAGE_COOKIE)
+    if user is not None:
+        lang = user.preferred_language
+    elif cookie_lang in (Language.UK.value, Language.EN.value):
+        lang = Language(cookie_lang)
+    else:
+        lang = Language.UK
+    csrf_cookie = request.cookies.get(CSRF_COOKIE, "")
+    new_cookie = len(csrf_cookie) < 32
+    if new_cookie:
+        csrf_cookie = secrets.token_urlsafe(32)
+    page = Page(
+        request=request,
+        session=session,
+        settings=settings,
+        user=user,
+        auth_session=auth_session,
+        lang=lang,
+        csrf_cookie=csrf_cookie,
+        new_csrf_cookie=new_cookie,
+    )
+    notice = request.query_params.get("notice")
+    if notice in NOTICES:
+        page.notices.append(page.t(f"notice.{notice}"))
+    return page
+
+
+def get_page(request: Request, session: SessionDep, authentication: AuthenticationDep) -> Page:
+    return build_page(request, session, authentication.auth_session)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+
+class SignInRequired(Exception):
+    """Raised when a page needs a signed-in user: the handler sends the person to the sign-in page."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__("sign in required")
+        self.page = page
+
+
+class PageForbidden(Exception):
+    """Raised when the signed-in user's role may not see a page: the handler answers 403 with a page."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__("forbidden")
+        self.page = page
+
+
+def get_signed_in_page(page: PageDep) -> Page:
+    if page.user is None:
+        raise SignInRequired(page)
+    return page
+
+
+SignedInPage = Annotated[Page, Depends(get_signed_in_page)]
+
+
+def require_page_roles(*roles: Role) -> Callable[[Page], Page]:
+    allowed = frozenset(roles)
+
+    def check_role(page: SignedInPage) -> Page:
+        if page.role not in allowed:
+            raise PageForbidden(page)
+        return page
+
+    check_role.__name__ = "page_for_" + "_or_".join(role.value for role in roles)
+    return check_role
+
+
+ResidentPage = Annotated[Page, Depends(require_page_roles(Role.RESIDENT))]
+VerifierPage = Annotated[Page, Depends(require_page_roles(Role.VERIFIER, Role.COORDINATOR))]
+CoordinatorPage = Annotated[Page, Depends(require_page_roles(Role.COORDINATOR))]
+CouncilPage = Annotated[Page, Depends(require_page_roles(Role.COUNCIL))]
+
+
+class PayloadTooLarge(Exception):
+    """Raised when a form's body is far beyond any upload we accept: nothing of it is read."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__("payload too large")
+        self.page = page
+
+
+async def read_form(request: Request, page: PageDep) -> SubmittedForm:
+    """The submitted form, with its CSRF token checked (the verdict is handled by `handle_form`)."""
+    hard_limit = 2 * page.settings.evidence_max_bytes + 1024 * 1024
+    try:
+        length = int(request.headers.get("content-length", "0"))
+    except ValueError:
+        length = 0
+    if length > hard_limit:
+        raise PayloadTooLarge(page)
+    data = await request.form(max_files=4, max_fields=500)
+    token = data.get("csrf_token")
+    csrf_ok = isinstance(token, str) and bool(token) and page.csrf_matches(token)
+    return SubmittedForm(data, csrf_ok, page.t)
+
+
+FormDep = Annotated[SubmittedForm, Depends(read_form)]
+
+
+def get_reader(page: PageDep) -> ChainReader:
+    """The chain reader (raises the relayer's configuration error if the service knows no contracts)."""
+    state = page.request.app.state
+    chain: ChainContext | None = getattr(state, "web_read_chain", None)
+    if chain is None:
+        chain = build_read_context(page.settings)
+        state.web_read_chain = chain
+    return ChainReader(chain, page.documents)
+
+
+ReaderDep = Annotated[ChainReader, Depends(get_reader)]
+
+
+def session_cookie_kwargs(settings: Settings) -> dict[str, Any]:
+    return {
+        "max_age": settings.session_ttl_seconds,
+        "httponly": True,
+        "samesite": "lax",
+        "secure": not settings.is_development,
+        "path": "/",
+    }
+
+
+__all__ = [
+    "SESSION_COOKIE",
+    "CoordinatorPage",
+    "CouncilPage",
+    "FormDep",
+    "Page",
+    "PageDep",
+    "ReaderDep",
+    "ResidentPage",
+    "SignedInPage",
+    "VerifierPage",
+]

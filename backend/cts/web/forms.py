@@ -1,0 +1,312 @@
+"""Forms: what was submitted, its checks, and the guard that runs a mutating form exactly once.
+
+Every mutating form carries two hidden fields, both made when the form was rendered:
+
+- ``csrf_token``, checked against the session (signed in) or against the ``cts_csrf`` cookie (signed out);
+- ``form_key``, a one-time key. The first successful submission stores its outcome (where to go next) in
+  the idempotency records table under that key, in the same transaction as the action it queued. A
+  resubmission with the same key (a double click, back-and-resend, a retry after a timeout) queues nothing
+  and goes to the same result. A failed submission stores nothing, so sending it again runs again.
+
+On any error the form is rendered again with what the person typed (never a password) and the message next
+to the field or at the top of the form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Response
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from starlette.datastructures import FormData, UploadFile
+
+from cts.api.idempotency import find_idempotency_record
+from cts.errors import CTSError, ServiceUnavailableError
+from cts.models import IdempotencyRecord
+
+if TYPE_CHECKING:
+    from cts.web.deps import Page
+    from cts.web.i18n import Translator
+
+logger = logging.getLogger(__name__)
+FORM_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_WEB_FORM_HASH = hashlib.sha256(b"cts/web-form/v1").hexdigest()
+_NEVER_ECHOED = frozenset({"password", "csrf_token", "form_key"})
+UAH_PATTERN = re.compile(r"(\d+)(?:[.,](\d{1,2}))?")
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+@dataclass
+class FormState:
+    """A form as rendered: its one-time key, the values to show, and the errors to show next to them.
+
+    ``name`` prefixes the ids of its controls, so that several forms on one page never share an id.
+    """
+
+    name: str = "f"
+    key: str = field(default_factory=new_form_key)
+    values: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def field_id(self, name: str) -> str:
+        return f"{self.name}-{name}"
+
+    @classmethod
+    def blank(cls, name: str = "f", **values: Any) -> FormState:
+        return cls(name=name, values={k: str(v) for k, v in values.items()})
+
+
+class FormInvalid(Exception):
+    """Raised when fields are missing or wrong; the form's errors say which and why."""
+
+
+@dataclass
+class Done:
+    """A form's successful outcome: where to go next, and anything to do to the response (a cookie)."""
+
+    redirect: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    apply: Callable[[Response], None] | None = None
+
+
+class SubmittedForm:
+    """A submitted form, its CSRF verdict, and checked accessors that record errors per field."""
+
+    def __init__(self, data: FormData, csrf_ok: bool, t: Translator) -> None:
+        self.data = data
+        self.csrf_ok = csrf_ok
+        self.t = t
+        key = data.get("form_key")
+        self.key = key if isinstance(key, str) and FORM_KEY_PATTERN.fullmatch(key) else None
+        self.values: dict[str, str] = {}
+        self.lists: dict[str, list[str]] = {}
+        for name, value in data.multi_items():
+            if isinstance(value, str) and name not in _NEVER_ECHOED:
+                self.values.setdefault(name, value)
+                self.lists.setdefault(name, []).append(value)
+        self.errors: dict[str, str] = {}
+        self.message = ""
+
+    def state(self, name: str = "f") -> FormState:
+        return FormState(
+            name=name,
+            key=self.key or new_form_key(),
+            values=dict(self.values),
+            lists={k: list(v) for k, v in self.lists.items()},
+            errors=dict(self.errors),
+            message=self.message,
+        )
+
+    # ------------------------------------------------------------ accessors
+
+    def error(self, name: str, message_key: str, **params: Any) -> None:
+        self.errors.setdefault(name, self.t(message_key, **params))
+
+    def raw(self, name: str) -> str:
+        value = self.data.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def has(self, name: str) -> bool:
+        return bool(self.raw(name))
+
+    def text(
+        self, name: str, *, required: bool = True, max_length: int = 200, max_bytes: int | None = None
+    ) -> str:
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.error(name, "field.required")
+            return ""
+        if len(value) > max_length:
+            self.error(name, "field.too_long", max=max_length)
+        elif max_bytes is not None and len(value.encode("utf-8")) > max_bytes:
+            self.error(name, "field.too_many_bytes", max=max_bytes, letters=max_bytes // 2)
+        return value
+
+    def password(self, name: str) -> str:
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value:
+            self.error(name, "field.required")
+            return ""
+        return value
+
+    def integer(self, name: str, *, minimum: int = 0, maximum: int = 2**63 - 1, required: bool = True) -> int:
+        value = self.raw(name).replace(" ", "").replace("\u00a0", "")
+        if not value:
+            if required:
+                self.error(name, "field.required")
+            return 0
+        if not value.isdigit():
+            self.error(name, "field.integer")
+            return 0
+        number = int(value)
+        if number < minimum:
+            self.error(name, "field.min", min=minimum)
+        elif number > maximum:
+            self.error(name, "field.max", max=maximum)
+        return number
+
+    def kopiyky(self, name: str, *, minimum: int = 1, maximum: int = 2**127) -> int:
+        """An amount in hryvnias typed as 1234, 1 234,50 or 1234.5: its value in kopiyky (an integer)."""
+        value = re.sub(r"[\s\u00a0\u202f]", "", self.raw(name)).removesuffix("грн").removeprefix("UAH")
+        if not value:
+            self.error(name, "field.required")
+            return 0
+        match = UAH_PATTERN.fullmatch(value)
+        if match is None:
+            self.error(name, "field.amount")
+            return 0
+        amount = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+        if amount < minimum:
+            self.error(name, "field.amount_min", min=self.t.uah(minimum))
+        elif amount > maximum:
+            self.error(name, "field.amount_max", max=self.t.uah(maximum))
+        return amount
+
+    def choice(self, name: str, options: Iterable[str], *, required: bool = True) -> str:
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.error(name, "field.choose")
+            return ""
+        if value not in set(options):
+            self.error(name, "field.choose")
+            return ""
+        return value
+
+    def ids(self, name: str) -> list[int]:
+        found = []
+        for value in self.data.getlist(name):
+            if isinstance(value, str) and value.strip().isdigit():
+                found.append(int(value.strip()))
+        return sorted(set(found))
+
+    def file(self, name: str) -> UploadFile | None:
+        value = self.data.get(name)
+        if isinstance(value, UploadFile) and (value.filename or value.size):
+            return value
+        return None
+
+    def check(self) -> None:
+        """Raise FormInvalid if any field was wrong."""
+        if self.errors:
+            raise FormInvalid()
+
+
+# ---------------------------------------------------------------- the once-only guard
+
+
+class FormOnce:
+    """The one-time key of one submitted form, stored in the idempotency records table."""
+
+    def __init__(self, page: Page, key: str, anonymous: bool = False) -> None:
+        self.page = page
+        self.key = key
+        self.user_id = page.user.id if page.user is not None and not anonymous else None
+
+    def earlier(self) -> dict[str, Any] | None:
+        record = find_idempotency_record(self.page.session, self.user_id, self.key)
+        if record is None:
+            return None
+        try:
+            outcome: dict[str, Any] = json.loads(record.response_body)
+        except ValueError:
+            return {"redirect": "/"}
+        return outcome
+
+    def record(self, done: Done) -> None:
+        """Store the outcome with whatever the form did, and commit both at once."""
+        self.page.session.add(
+            IdempotencyRecord(
+                user_id=self.user_id,
+                key=self.key,
+                method="POST",
+                path=self.page.request.url.path,
+                request_hash=_WEB_FORM_HASH,
+                response_status=303,
+                response_body=json.dumps({"redirect": done.redirect, **done.extra}),
+            )
+        )
+        self.page.session.commit()
+
+
+Act = Callable[[], "Done | str"]
+Rerender = Callable[[int], Response]
+Replay = Callable[[dict[str, Any]], Response]
+
+
+def handle_form(
+    page: Page,
+    form: SubmittedForm,
+    act: Act,
+    rerender: Rerender,
+    replay: Replay | None = None,
+    anonymous: bool = False,
+) -> Response:
+    """Run a mutating form once: CSRF, the one-time key, the work, then a redirect to its result.
+
+    ``act`` does the work (checks fields, queues the action) and returns where to go; ``rerender(status)``
+    shows the form again (the form's message and errors are set before it is called). ``anonymous`` keeps
+    the key among signed-out forms (sign-up), whoever is signed in when it comes back.
+    """
+    t = page.t
+    if not form.csrf_ok:
+        form.message = t.error("csrf_failed")
+        return rerender(400)
+    if form.key is None:
+        form.message = t.error("form_key_missing")
+        return rerender(400)
+    once = FormOnce(page, form.key, anonymous)
+
+    def answer_earlier(outcome: dict[str, Any]) -> Response:
+        if replay is not None:
+            return replay(outcome)
+        return page.redirect(str(outcome.get("redirect", "/")), notice="already_sent")
+
+    earlier = once.earlier()
+    if earlier is not None:
+        return answer_earlier(earlier)
+    try:
+        outcome = act()
+        done = outcome if isinstance(outcome, Done) else Done(outcome)
+        once.record(done)
+    except FormInvalid:
+        page.session.rollback()
+        form.message = t("form.check_fields")
+        return rerender(422)
+    except CTSError as error:
+        page.session.rollback()
+        earlier = once.earlier()  # a concurrent duplicate may have been answered meanwhile
+        if earlier is not None:
+            return answer_earlier(earlier)
+        if error.status_code >= 500 and not isinstance(error, ServiceUnavailableError):
+            logger.error(
+                "%s on %s %s: %s", type(error).__name__, page.request.method, page.request.url.path, error
+            )
+            form.message = t.error("internal_error")  # the cause goes to the log, never to the page
+            return rerender(500)
+        form.message = t.error(error.code, error.detail)
+        return rerender(error.status_code)
+    except (IntegrityError, SQLAlchemyError):
+        page.session.rollback()
+        earlier = once.earlier()
+        if earlier is not None:
+            return answer_earlier(earlier)
+        form.message = t.error("internal_error")
+        return rerender(500)
+    response = page.redirect(done.redirect)
+    if done.apply is not None:
+        done.apply(response)
+    return response

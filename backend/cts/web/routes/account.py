@@ -1,0 +1,235 @@
+"""Pages for everyone: the home page, signing up, in and out, and the language switch.
+
+Sign-up and sign-in use the same data access and security as the API (cts.crud, argon2, the login
+throttle, the ``cts_session`` cookie), so an account made here works with the API and the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import SecretStr
+
+from cts.api.deps import SESSION_COOKIE, DummyPasswordCheckDep, PasswordHasherDep
+from cts.api.routes.auth import _login_limit, login_subject
+from cts.core.ratelimit import enforce_rate_limit
+from cts.core.security import password_needs_rehash, verify_password
+from cts.crud import create_auth_session, create_user, get_user_by_login
+from cts.errors import AccountDisabledError, InvalidCredentialsError, RateLimitedError
+from cts.models import Language, Role, User
+from cts.schemas import UserRegister, normalize_email, normalize_login, normalize_phone
+from cts.web.deps import (
+    LANGUAGE_COOKIE,
+    FormDep,
+    Page,
+    PageDep,
+    home_of,
+    is_safe_next,
+    session_cookie_kwargs,
+)
+from cts.web.forms import Done, SubmittedForm, handle_form
+
+router = APIRouter()
+PASSWORD_MIN_LENGTH = 10
+
+
+@router.get("/", include_in_schema=False)
+def home(page: PageDep) -> Response:
+    if page.user is not None:
+        return page.redirect(home_of(page.user))
+    return page.render("home.html")
+
+
+# ---------------------------------------------------------------- sign in
+
+
+def _signin_form(page: Page, form: Any, status: int = 200) -> Response:
+    return page.render("signin.html", {"form": form}, status=status)
+
+
+@router.get("/signin", include_in_schema=False)
+def signin_page(page: PageDep, next: str = "") -> Response:
+    if page.user is not None:
+        return page.redirect(home_of(page.user))
+    return _signin_form(page, page.blank(next=next if is_safe_next(next) else ""))
+
+
+def _log_in(page: Page, user: User, response: Response) -> None:
+    """Open a session; the language the person was using before signing in becomes their preference."""
+    chosen = page.request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in (Language.UK.value, Language.EN.value) and user.preferred_language != chosen:
+        user.preferred_language = Language(chosen)
+    new_session = create_auth_session(page.session, user, page.settings)
+    page.session.commit()
+    response.set_cookie(SESSION_COOKIE, new_session.token, **session_cookie_kwargs(page.settings))
+    if chosen is None:
+        page.set_language_cookie(response, user.preferred_language)
+
+
+@router.post("/signin", include_in_schema=False)
+def signin(
+    page: PageDep,
+    form: FormDep,
+    password_hasher: PasswordHasherDep,
+    dummy_password_check: DummyPasswordCheckDep,
+) -> Response:
+    """Not once-only (like the API's login, every sign-in opens a session), but CSRF-checked."""
+    t = page.t
+    if not form.csrf_ok:
+        form.message = t.error("csrf_failed")
+        return _signin_form(page, form.state(), 400)
+    login_text = form.text("login", max_length=320)
+    password = form.password("password")
+    login = ""
+    if login_text:
+        try:
+            login = normalize_login(login_text)
+        except ValueError:
+            form.error("login", "field.login")
+    if form.errors:
+        form.message = t("form.check_fields")
+        return _signin_form(page, form.state(), 422)
+    try:
+        enforce_rate_limit(page.session, _login_limit(page.settings), login_subject(login))
+        page.session.commit()
+        user = get_user_by_login(page.session, login)
+        if user is None:
+            dummy_password_check.run(password)
+            raise InvalidCredentialsError()
+        if not verify_password(password_hasher, user.password_hash, password):
+            raise InvalidCredentialsError()
+        if user.is_disabled:
+            raise AccountDisabledError()
+        if password_needs_rehash(password_hasher, user.password_hash):
+            user.password_hash = password_hasher.hash(password)
+    except (InvalidCredentialsError, AccountDisabledError, RateLimitedError) as error:
+        page.session.rollback()
+        form.message = t.error(error.code)
+        return _signin_form(page, form.state(), error.status_code)
+    next_url = form.raw("next")
+    response = page.redirect(next_url if is_safe_next(next_url) else home_of(user))
+    _log_in(page, user, response)
+    return response
+
+
+# ---------------------------------------------------------------- sign up
+
+
+def _signup_form(page: Page, form: Any, status: int = 200) -> Response:
+    return page.render("signup.html", {"form": form}, status=status)
+
+
+@router.get("/signup", include_in_schema=False)
+def signup_page(page: PageDep) -> Response:
+    if page.user is not None:
+        return page.redirect(home_of(page.user))
+    return _signup_form(page, page.blank())
+
+
+def _registration(form: SubmittedForm, lang: Language) -> UserRegister | None:
+    name = form.text("display_name", max_length=100)
+    phone_text = form.text("phone", required=False, max_length=40)
+    email_text = form.text("email", required=False, max_length=254)
+    password = form.password("password")
+    phone = email = None
+    if phone_text:
+        try:
+            phone = normalize_phone(phone_text)
+        except ValueError:
+            form.error("phone", "field.phone")
+    if email_text:
+        try:
+            email = normalize_email(email_text)
+        except ValueError:
+            form.error("email", "field.email")
+    if not phone_text and not email_text:
+        form.error("phone", "field.phone_or_email")
+    if password and len(password) < PASSWORD_MIN_LENGTH:
+        form.error("password", "field.password_short", min=PASSWORD_MIN_LENGTH)
+    elif len(password) > 1024:
+        form.error("password", "field.too_long", max=1024)
+    form.check()
+    return UserRegister(
+        phone=phone,
+        email=email,
+        password=SecretStr(password),
+        display_name=name,
+        preferred_language=lang,
+    )
+
+
+@router.post("/signup", include_in_schema=False)
+def signup(page: PageDep, form: FormDep, password_hasher: PasswordHasherDep) -> Response:
+    """Create a resident's account (and custodial wallet) and sign them in. Once-only: sending the form
+    again signs in to the account the first submission made, if the password matches."""
+
+    def act() -> Done:
+        registration = _registration(form, page.lang)
+        assert registration is not None
+        user = create_user(
+            page.session,
+            registration,
+            role=Role.RESIDENT,
+            password_hasher=password_hasher,
+            master_key=page.settings.master_key,
+        )
+        new_session = create_auth_session(page.session, user, page.settings)
+
+        def apply(response: Response) -> None:
+            response.set_cookie(SESSION_COOKIE, new_session.token, **session_cookie_kwargs(page.settings))
+
+        return Done("/me?notice=welcome", extra={"user_id": user.id}, apply=apply)
+
+    def replay(outcome: dict[str, Any]) -> Response:
+        user = page.session.get(User, int(outcome.get("user_id", 0)))
+        password = form.data.get("password")
+        if (
+            user is not None
+            and isinstance(password, str)
+            and verify_password(password_hasher, user.password_hash, password)
+        ):
+            response = page.redirect(home_of(user), notice="already_sent")
+            _log_in(page, user, response)
+            return response
+        return page.redirect("/signin", notice="already_sent")
+
+    return handle_form(
+        page, form, act, lambda status: _signup_form(page, form.state(), status), replay, anonymous=True
+    )
+
+
+# ---------------------------------------------------------------- sign out and language
+
+
+@router.post("/signout", include_in_schema=False)
+def signout(page: PageDep, form: FormDep) -> Response:
+    if not form.csrf_ok:
+        return page.error_page(400, "error.title", page.t.error("csrf_failed"))
+    if page.auth_session is not None:
+        page.auth_session.is_revoked = True
+        page.session.commit()
+    response = page.redirect("/", notice="signed_out")
+    kwargs = session_cookie_kwargs(page.settings)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=bool(kwargs["secure"])
+    )
+    return response
+
+
+@router.post("/language", include_in_schema=False)
+def switch_language(page: PageDep, form: FormDep) -> Response:
+    """Remembered in a cookie, and as the signed-in user's preference (which the API and e-mails use)."""
+    if not form.csrf_ok:
+        return page.error_page(400, "error.title", page.t.error("csrf_failed"))
+    chosen = form.raw("lang")
+    if chosen not in (Language.UK.value, Language.EN.value):
+        return page.error_page(400, "error.title", page.t.error("bad_request"))
+    lang = Language(chosen)
+    if page.user is not None and page.user.preferred_language != lang:
+        page.user.preferred_language = lang
+        page.session.commit()
+    next_url = form.raw("next")
+    response = page.redirect(next_url if is_safe_next(next_url) else "/")
+    page.set_language_cookie(response, lang)  # the cookie is set only by a choice, never by default
+    return response

@@ -1,0 +1,60 @@
+"""Helpers the page routers share: following actions, names of people, and queueing a contract call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cts.models import ActionStatus, RelayAction, User, Wallet
+from cts.relayer.service import Call, RelayerService
+from cts.web.deps import Page
+
+LIVE = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
+
+
+def queue(page: Page, relayer: RelayerService, function: Any) -> str:
+    """Queue one contract call for the signed-in user through the relayer; the URL that follows it."""
+    assert page.user is not None
+    action = relayer.queue(page.session, page.user, Call.of(function))
+    return f"/actions/{action.public_id}"
+
+
+def action_message(page: Page, action: RelayAction) -> str:
+    """What a person reads about their action, in their language."""
+    t = page.t
+    if action.status == ActionStatus.QUEUED:
+        if action.error_code:
+            return t("status.retrying", reason=t.error(action.error_code, action.error_detail))
+        return t("status.queued_message")
+    if action.status == ActionStatus.SUBMITTED:
+        return t("status.submitted_message")
+    if action.status == ActionStatus.CONFIRMED:
+        return t("status.confirmed_message", block=action.block_number or 0)
+    return t.error(action.error_code or "refused_on_chain", action.error_detail)
+
+
+def recent_actions(
+    session: Session, user: User, limit: int = 5, kinds: Iterable[str] | None = None, live_only: bool = False
+) -> list[RelayAction]:
+    query = select(RelayAction).where(RelayAction.user_id == user.id)
+    if kinds is not None:
+        query = query.where(RelayAction.kind.in_(list(kinds)))
+    if live_only:
+        query = query.where(RelayAction.status.in_(LIVE))
+    return list(session.scalars(query.order_by(RelayAction.id.desc()).limit(limit)).all())
+
+
+def names_by_address(session: Session, addresses: Iterable[str]) -> dict[str, str]:
+    """Display names of the users whose custodial wallets these are (people the page may name)."""
+    wanted = sorted(set(addresses))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Wallet.address, User.display_name)
+        .join(User, User.id == Wallet.user_id)
+        .where(Wallet.address.in_(wanted))
+    ).all()
+    return {str(address): str(name) for address, name in rows}

@@ -1,0 +1,204 @@
+"""Residents' pages: balance and its history, programmes, submitting a useful case, following actions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+
+from cts.api.deps import RelayerDep
+from cts.errors import NotFoundError
+from cts.models import ActionStatus, RelayAction, Role
+from cts.relayer.errors import ChainUnavailableError
+from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
+from cts.web.files import EvidenceError, StoredEvidence
+from cts.web.forms import FormState, SubmittedForm, handle_form
+from cts.web.reads import ChainReader
+from cts.web.routes.common import LIVE, action_message, queue, recent_actions
+
+router = APIRouter(include_in_schema=False)
+
+CASE_KINDS = ("submitCase", "recordCase")
+
+
+@router.get("/me")
+def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
+    assert page.user is not None
+    address = page.user.wallet.address
+    return page.render(
+        "me.html",
+        {
+            "balance": reader.balance_of(address),
+            "face_value": reader.face_value_kopiyky(),
+            "resident": reader.resident(address),
+            "voting": [r for r in reader.rounds() if r.state == "voting"],
+            "actions": recent_actions(page.session, page.user),
+        },
+    )
+
+
+@router.get("/me/history")
+def my_history(page: ResidentPage, reader: ReaderDep) -> Response:
+    assert page.user is not None
+    address = page.user.wallet.address
+    return page.render(
+        "history.html",
+        {
+            "balance": reader.balance_of(address),
+            "entries": reader.rv_history(address),
+            "titles": {p.id: p.title for p in reader.programmes()},
+        },
+    )
+
+
+@router.get("/programmes")
+def programmes(page: PageDep, reader: ReaderDep) -> Response:
+    return page.render(
+        "programmes.html", {"programmes": reader.programmes(), "is_resident": page.role == Role.RESIDENT}
+    )
+
+
+# ---------------------------------------------------------------- useful cases
+
+
+def take_evidence(page: Page, form: SubmittedForm) -> StoredEvidence | None:
+    """The evidence of a case form: a new upload, or the file an earlier attempt already uploaded."""
+    upload = form.file("evidence")
+    if upload is not None:
+        try:
+            return page.evidence.save(upload.file)
+        except EvidenceError as error:
+            limit = page.t.filesize(page.settings.evidence_max_bytes)
+            form.error("evidence", f"evidence.{error.code}", limit=limit)
+            return None
+    kept = page.evidence.find(form.raw("evidence_sha256"))
+    if kept is None:
+        form.error("evidence", "evidence.evidence_missing")
+    return kept
+
+
+def render_case_form(
+    page: Page,
+    reader: ChainReader,
+    form: FormState,
+    kept: StoredEvidence | None = None,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    try:
+        open_programmes = [(str(p.id), p.title) for p in reader.programmes() if p.is_open]
+    except ChainUnavailableError:
+        # A blackout: keep what the person chose, so that sending again later loses nothing.
+        chosen = form.values.get("programme", "")
+        open_programmes = (
+            [(chosen, page.t("case_new.programme_number", id=chosen))] if chosen.isdigit() else []
+        )
+        if status == 200:
+            status = 503
+            form.message = form.message or page.t.error("chain_unavailable")
+    context: dict[str, object] = {
+        "form": form,
+        "programmes": open_programmes,
+        "kept": kept,
+        "max_bytes": page.settings.evidence_max_bytes,
+        "heading": page.t("case_new.title"),
+        "lead": page.t("case_new.lead"),
+        "action": "/cases/new",
+        **extra,
+    }
+    return page.render("case_new.html", context, status=status)
+
+
+@router.get("/cases/new")
+def new_case_page(page: ResidentPage, reader: ReaderDep, programme: str = "") -> Response:
+    return render_case_form(page, reader, page.blank(programme=programme))
+
+
+@router.post("/cases/new")
+def submit_case(page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep) -> Response:
+    kept: StoredEvidence | None = None
+
+    def act() -> str:
+        nonlocal kept
+        kept = take_evidence(page, form)  # first: kept even if what follows fails
+        programme = form.choice("programme", [str(p.id) for p in reader.programmes() if p.is_open])
+        form.check()
+        assert kept is not None
+        return queue(
+            page, relayer, relayer.chain.hromada.cases.functions.submitCase(int(programme), kept.chain_hash)
+        )
+
+    return handle_form(
+        page, form, act, lambda status: render_case_form(page, reader, form.state(), kept, status)
+    )
+
+
+@router.get("/cases")
+def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
+    assert page.user is not None
+    resident = reader.resident(page.user.wallet.address)
+    return page.render(
+        "cases.html",
+        {
+            "cases": reader.cases_of_resident(resident.id),
+            "sending": recent_actions(page.session, page.user, limit=20, kinds=CASE_KINDS, live_only=True),
+            "titles": {p.id: p.title for p in reader.programmes()},
+        },
+    )
+
+
+# ---------------------------------------------------------------- following an action
+
+
+def _next_links(page: Page, action: RelayAction) -> list[tuple[str, str]]:
+    t = page.t
+    by_kind: dict[str, list[tuple[str, str]]] = {
+        "submitCase": [("/cases", t("nav.cases")), ("/me", t("nav.me"))],
+        "castBallot": [("/rounds", t("nav.rounds")), ("/me", t("nav.me"))],
+        "withdrawBallot": [("/rounds", t("nav.rounds"))],
+        "pitchProject": [("/rounds", t("nav.rounds"))],
+        "finalise": [("/rounds", t("nav.rounds"))],
+        "approveCase": [("/verify", t("nav.verify"))],
+        "approveCases": [("/verify", t("nav.verify"))],
+        "rejectCase": [("/verify", t("nav.verify"))],
+        "recordCase": [("/record", t("nav.record")), ("/verify", t("nav.verify"))],
+        "addResident": [("/council/residents", t("council.residents"))],
+        "grantRole": [("/council/residents", t("council.residents"))],
+        "createProgramme": [("/council/programmes", t("council.programmes"))],
+        "pauseProgramme": [("/council/programmes", t("council.programmes"))],
+        "resumeProgramme": [("/council/programmes", t("council.programmes"))],
+        "closeProgramme": [("/council/programmes", t("council.programmes"))],
+        "createRound": [("/council/rounds", t("council.rounds"))],
+        "screenProject": [("/council/rounds", t("council.rounds"))],
+        "deposit": [("/council/fund", t("council.fund"))],
+        "approveLoan": [("/council/fund", t("council.fund"))],
+        "disburseLoan": [("/council/fund", t("council.fund"))],
+        "recordRepayment": [("/council/fund", t("council.fund"))],
+    }
+    return by_kind.get(action.kind, [("/", t("nav.home"))])
+
+
+def find_action(page: Page, action_id: str) -> RelayAction:
+    assert page.user is not None
+    action = page.session.scalar(select(RelayAction).where(RelayAction.public_id == action_id))
+    if action is None or action.user_id != page.user.id:
+        raise NotFoundError()
+    return action
+
+
+@router.get("/actions/{action_id}")
+def action_page(action_id: str, page: SignedInPage, reader: ReaderDep) -> Response:
+    action = find_action(page, action_id)
+    live = action.status in LIVE
+    case = None
+    if action.kind in CASE_KINDS and action.status == ActionStatus.CONFIRMED:
+        case = reader.submitted_case(action)
+    return page.render(
+        "action.html",
+        {
+            "action": action,
+            "live": live,
+            "message": action_message(page, action),
+            "case": case,
+            "next_links": _next_links(page, action),
+        },
+    )

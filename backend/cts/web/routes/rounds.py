@@ -1,0 +1,243 @@
+"""Balanced-vote rounds: anyone sees them and their results; residents pitch projects and vote; anyone
+signed in may finalise a round whose vote has closed (as the contract allows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Response
+
+from cts.api.deps import RelayerDep
+from cts.errors import NotFoundError
+from cts.models import Role
+from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
+from cts.web.files import Document
+from cts.web.forms import FormState, handle_form
+from cts.web.reads import ChainReader, ProjectView, RoundView, quadratic_weight
+from cts.web.routes.common import queue
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class VoteRow:
+    project: ProjectView
+    credits: int
+    weight: int
+    base_weight: int  # the project's weight without this resident's current ballot
+
+    @property
+    def total_weight(self) -> int:
+        return self.base_weight + self.weight
+
+
+@dataclass
+class VoteModel:
+    form: FormState
+    withdraw_form: FormState
+    rows: list[VoteRow]
+    available: int
+    has_ballot: bool
+
+    @property
+    def used(self) -> int:
+        return sum(row.credits for row in self.rows)
+
+    @property
+    def left(self) -> int:
+        return self.available - self.used
+
+
+def _credits(text: str) -> int:
+    text = text.strip()
+    return int(text) if text.isdigit() else 0
+
+
+def build_vote(
+    page: Page,
+    reader: ChainReader,
+    round_view: RoundView,
+    projects: list[ProjectView],
+    form: FormState | None = None,
+    withdraw_form: FormState | None = None,
+) -> VoteModel | None:
+    """The ballot form of a resident in a round that is voting (None otherwise)."""
+    if round_view.state != "voting" or page.role != Role.RESIDENT or page.user is None:
+        return None
+    address = page.user.wallet.address
+    resident = reader.resident(address)
+    ballot = reader.ballot_of(round_view.id, resident.id)
+    available = reader.balance_of(address) + sum(ballot.values())
+    rows = []
+    for project in projects:
+        if not project.is_eligible:
+            continue
+        if form is not None:
+            credits = _credits(form.values.get(f"credits_{project.id}", ""))
+        else:
+            credits = ballot.get(project.id, 0)
+        rows.append(
+            VoteRow(
+                project=project,
+                credits=credits,
+                weight=quadratic_weight(credits),
+                base_weight=project.weight - quadratic_weight(ballot.get(project.id, 0)),
+            )
+        )
+    return VoteModel(
+        form=form or FormState(name="vote"),
+        withdraw_form=withdraw_form or FormState(name="withdraw"),
+        rows=rows,
+        available=available,
+        has_ballot=bool(ballot),
+    )
+
+
+def render_round(
+    page: Page,
+    reader: ChainReader,
+    round_id: int,
+    *,
+    vote_form: FormState | None = None,
+    withdraw_form: FormState | None = None,
+    finalise_form: FormState | None = None,
+    status: int = 200,
+) -> Response:
+    round_view = reader.round(round_id)
+    projects = reader.projects(round_id)
+    results = sorted(
+        (p for p in projects if p.is_eligible), key=lambda p: (-p.funded_kopiyky, -p.weight, p.id)
+    )
+    return page.render(
+        "round.html",
+        {
+            "round": round_view,
+            "projects": projects,
+            "results": results,
+            "vote": build_vote(page, reader, round_view, projects, vote_form, withdraw_form),
+            "finalise_form": finalise_form or FormState(name="finalise"),
+            "is_resident": page.role == Role.RESIDENT,
+        },
+        status=status,
+    )
+
+
+@router.get("/rounds")
+def rounds_page(page: PageDep, reader: ReaderDep) -> Response:
+    return page.render("rounds.html", {"rounds": reader.rounds()})
+
+
+@router.get("/rounds/{round_id}")
+def round_page(round_id: int, page: PageDep, reader: ReaderDep) -> Response:
+    return render_round(page, reader, round_id)
+
+
+@router.post("/rounds/{round_id}/ballot")
+def cast_ballot(
+    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+) -> Response:
+    """Cast (or revise) a ballot; with the "preview" button, only show the weights (for browsers without
+    JavaScript: the same preview the script computes as one types)."""
+    round_view = reader.round(round_id)
+    if form.has("preview"):
+        state = form.state("vote")
+        return render_round(page, reader, round_id, vote_form=state)
+    eligible = [p for p in reader.projects(round_id) if p.is_eligible]
+
+    def act() -> str:
+        allocations: dict[int, int] = {}
+        for project in eligible:
+            name = f"credits_{project.id}"
+            if form.has(name):
+                credits = form.integer(name, minimum=0, maximum=2**64 - 1)
+                if credits > 0:
+                    allocations[project.id] = credits
+        form.check()
+        if not allocations:
+            form.error(f"credits_{eligible[0].id}" if eligible else "credits", "vote.none")
+            form.check()
+        if round_view.max_credits_per_project:
+            for project_id, credits in allocations.items():
+                if credits > round_view.max_credits_per_project:
+                    form.error(f"credits_{project_id}", "field.max", max=round_view.max_credits_per_project)
+            form.check()
+        ids = sorted(allocations)
+        function = relayer.chain.hromada.vote.functions.castBallot(
+            round_id, ids, [allocations[i] for i in ids]
+        )
+        return queue(page, relayer, function)
+
+    return handle_form(
+        page,
+        form,
+        act,
+        lambda status: render_round(page, reader, round_id, vote_form=form.state("vote"), status=status),
+    )
+
+
+@router.post("/rounds/{round_id}/ballot/withdraw")
+def withdraw_ballot(
+    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+) -> Response:
+    def act() -> str:
+        return queue(page, relayer, relayer.chain.hromada.vote.functions.withdrawBallot(round_id))
+
+    return handle_form(
+        page,
+        form,
+        act,
+        lambda status: render_round(
+            page, reader, round_id, withdraw_form=form.state("withdraw"), status=status
+        ),
+    )
+
+
+@router.post("/rounds/{round_id}/finalise")
+def finalise_round(
+    round_id: int, page: SignedInPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+) -> Response:
+    def act() -> str:
+        return queue(page, relayer, relayer.chain.hromada.vote.functions.finalise(round_id))
+
+    return handle_form(
+        page,
+        form,
+        act,
+        lambda status: render_round(
+            page, reader, round_id, finalise_form=form.state("finalise"), status=status
+        ),
+    )
+
+
+# ---------------------------------------------------------------- pitching
+
+
+def _pitch_form(page: Page, round_view: RoundView, form: FormState, status: int = 200) -> Response:
+    return page.render("pitch.html", {"round": round_view, "form": form}, status=status)
+
+
+@router.get("/rounds/{round_id}/pitch")
+def pitch_page(round_id: int, page: ResidentPage, reader: ReaderDep) -> Response:
+    round_view = reader.round(round_id)
+    if round_view.state != "pitching":
+        raise NotFoundError()
+    return _pitch_form(page, round_view, page.blank())
+
+
+@router.post("/rounds/{round_id}/pitch")
+def pitch_project(
+    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+) -> Response:
+    round_view = reader.round(round_id)
+
+    def act() -> str:
+        title = form.text("title", max_length=120)
+        description = form.text("description", max_length=2000)
+        ask = form.kopiyky("ask", maximum=round_view.fund_kopiyky)
+        form.check()
+        digest = page.documents.save(Document(title, description))
+        return queue(
+            page, relayer, relayer.chain.hromada.vote.functions.pitchProject(round_id, ask, digest, 0)
+        )
+
+    return handle_form(page, form, act, lambda status: _pitch_form(page, round_view, form.state(), status))

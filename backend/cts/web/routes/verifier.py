@@ -1,0 +1,212 @@
+"""Verifiers' and coordinators' pages: the queue of cases to approve or reject (one by one or in a batch),
+the evidence files, and a coordinator recording a case for a resident who is offline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from cts.api.deps import RelayerDep
+from cts.errors import NotFoundError
+from cts.models import RelayAction, Role, User
+from cts.web.deps import CoordinatorPage, FormDep, Page, ReaderDep, SignedInPage, VerifierPage
+from cts.web.files import EVIDENCE_TYPES, StoredEvidence
+from cts.web.forms import FormState, handle_form
+from cts.web.reads import ChainReader
+from cts.web.routes.common import names_by_address, queue
+from cts.web.routes.resident import render_case_form, take_evidence
+
+router = APIRouter(include_in_schema=False)
+
+# Reason codes of a rejection (non-zero on chain); the label keys are "reason.<code>".
+REJECTION_REASONS = (1, 2, 3, 4)
+BATCH_LIMIT = 200
+
+
+def render_queue(
+    page: Page, reader: ChainReader, form: FormState | None = None, status: int = 200
+) -> Response:
+    assert page.user is not None
+    cases = reader.pending_cases_for(page.user.wallet.address, limit=BATCH_LIMIT)
+    programmes = {p.id: p for p in reader.programmes()}
+    evidence = {}
+    for case in cases:
+        stored = page.evidence.find(case.evidence_hash)
+        if stored is not None:
+            evidence[case.id] = stored.name
+    return page.render(
+        "verify.html",
+        {
+            "form": form or page.blank(),
+            "cases": cases,
+            "programmes": programmes,
+            "names": names_by_address(
+                page.session, [c.resident for c in cases] + [c.submitted_by for c in cases]
+            ),
+            "evidence": evidence,
+            "is_coordinator": page.role == Role.COORDINATOR,
+        },
+        status=status,
+    )
+
+
+@router.get("/verify")
+def queue_page(page: VerifierPage, reader: ReaderDep) -> Response:
+    return render_queue(page, reader)
+
+
+@router.post("/verify/approve")
+def approve(page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep) -> Response:
+    """Approve one case (its own button) or every selected case in one transaction (all or nothing)."""
+
+    def act() -> str:
+        if form.has("approve_one"):
+            ids = [form.integer("approve_one", minimum=1)]
+        else:
+            ids = form.ids("case_ids")
+            if not ids:
+                form.error("case_ids", "verify.none_selected")
+            elif len(ids) > BATCH_LIMIT:
+                form.error("case_ids", "verify.too_many", max=BATCH_LIMIT)
+        form.check()
+        cases = relayer.chain.hromada.cases.functions
+        function = cases.approveCase(ids[0]) if len(ids) == 1 else cases.approveCases(ids)
+        return queue(page, relayer, function)
+
+    return handle_form(page, form, act, lambda status: render_queue(page, reader, form.state(), status))
+
+
+def render_case(
+    page: Page,
+    reader: ChainReader,
+    case_id: int,
+    form: FormState | None = None,
+    reject_form: FormState | None = None,
+    status: int = 200,
+) -> Response:
+    case = reader.case(case_id)
+    programme = reader.programme(case.programme_id)
+    return page.render(
+        "verify_case.html",
+        {
+            "case": case,
+            "programme": programme,
+            "stored": page.evidence.find(case.evidence_hash),
+            "names": names_by_address(page.session, [case.resident]),
+            "form": form or page.blank(),
+            "reject_form": reject_form or page.blank("reject"),
+            "reasons": [(str(code), page.t(f"reason.{code}")) for code in REJECTION_REASONS],
+        },
+        status=status,
+    )
+
+
+@router.get("/verify/cases/{case_id}")
+def case_page(case_id: int, page: VerifierPage, reader: ReaderDep) -> Response:
+    return render_case(page, reader, case_id)
+
+
+@router.post("/verify/cases/{case_id}/reject")
+def reject(
+    case_id: int, page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+) -> Response:
+    def act() -> str:
+        reason = form.choice("reason", [str(code) for code in REJECTION_REASONS])
+        form.check()
+        return queue(page, relayer, relayer.chain.hromada.cases.functions.rejectCase(case_id, int(reason)))
+
+    return handle_form(
+        page,
+        form,
+        act,
+        lambda status: render_case(page, reader, case_id, reject_form=form.state("reject"), status=status),
+    )
+
+
+@router.get("/evidence/{name}")
+def evidence_file(name: str, page: SignedInPage) -> Response:
+    """An evidence file, for the people who decide or audit cases, and for the resident who sent it."""
+    assert page.user is not None
+    sha256, _, extension = name.partition(".")
+    stored = page.evidence.find(sha256)
+    if stored is None or stored.extension != extension:
+        raise NotFoundError()
+    if page.role == Role.RESIDENT and not _sent_by(page, stored):
+        raise NotFoundError()
+    return FileResponse(
+        page.evidence.path(stored),
+        media_type=EVIDENCE_TYPES[stored.extension],
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        content_disposition_type="inline",
+    )
+
+
+def _sent_by(page: Page, stored: StoredEvidence) -> bool:
+    assert page.user is not None
+    found = page.session.scalar(
+        select(RelayAction.id).where(
+            RelayAction.user_id == page.user.id, RelayAction.calldata.contains(stored.sha256)
+        )
+    )
+    return found is not None
+
+
+# ---------------------------------------------------------------- coordinators record cases
+
+
+def _resident_options(page: Page, reader: ChainReader) -> list[tuple[str, str]]:
+    registered = reader.registered_addresses()
+    residents = page.session.scalars(
+        select(User).where(User.role == Role.RESIDENT).order_by(User.display_name)
+    )
+    options = []
+    for user in residents:
+        if user.wallet.address in registered:
+            contact = user.phone or user.email or ""
+            options.append((str(user.id), f"{user.display_name} ({contact})"))
+    return options
+
+
+def render_record_form(
+    page: Page, reader: ChainReader, form: FormState, kept: StoredEvidence | None = None, status: int = 200
+) -> Response:
+    return render_case_form(
+        page,
+        reader,
+        form,
+        kept,
+        status,
+        residents=_resident_options(page, reader),
+        heading=page.t("record.title"),
+        lead=page.t("record.lead"),
+        action="/record",
+    )
+
+
+@router.get("/record")
+def record_page(page: CoordinatorPage, reader: ReaderDep) -> Response:
+    return render_record_form(page, reader, page.blank())
+
+
+@router.post("/record")
+def record_case(page: CoordinatorPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep) -> Response:
+    kept: StoredEvidence | None = None
+
+    def act() -> str:
+        nonlocal kept
+        kept = take_evidence(page, form)  # first: kept even if what follows fails
+        resident_id = form.choice("resident", [value for value, _ in _resident_options(page, reader)])
+        programme = form.choice("programme", [str(p.id) for p in reader.programmes() if p.is_open])
+        form.check()
+        assert kept is not None
+        resident = page.session.get(User, int(resident_id))
+        assert resident is not None
+        function = relayer.chain.hromada.cases.functions.recordCase(
+            int(programme), resident.wallet.address, kept.chain_hash
+        )
+        return queue(page, relayer, function)
+
+    return handle_form(
+        page, form, act, lambda status: render_record_form(page, reader, form.state(), kept, status)
+    )
