@@ -16,6 +16,10 @@ The rules that make it safe:
 - Outcomes come from the forwarder's ExecutedForwardRequest events (signer, nonce, success) in the receipt.
   A request the forwarder skipped (its deadline passed while the chain was away) goes back to the queue and
   is signed afresh: nothing is lost.
+- The forwarder's nonce of the signer decides whether a request may be sent again. A request whose nonce
+  the forwarder has used ran somewhere: in a transaction whose receipt the node does not show yet, or in
+  one sent by anybody else who relayed the signed request (front-running a public mempool is allowed by
+  ERC-2771). Its outcome is then read from the forwarder's events, never by running it a second time.
 
 A fault hook for tests: CTS_RELAYER_FAULT=after_persist (written down, not sent), after_raw_send (sent, not
 yet marked sent) or after_send (sent and marked, receipt not recorded) makes the process SIGKILL itself
@@ -64,6 +68,21 @@ EXECUTE_BATCH_SELECTOR = function_signature_to_4byte_selector(f"executeBatch({_R
 
 
 EXECUTED_TOPIC = keccak(text="ExecutedForwardRequest(address,uint256,bool)")
+# How far back (blocks) the worker looks for the event of a request that ran outside its own transaction,
+# in pages that public RPC providers accept.
+ELSEWHERE_LOOKBACK_BLOCKS = 50_000
+ELSEWHERE_PAGE_BLOCKS = 5_000
+# How long a lost batch waits for the event of a request whose nonce is used before giving up on it.
+ELSEWHERE_PATIENCE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RanElsewhere:
+    """A request whose forwarder nonce is used; where it ran, if its event was found."""
+
+    success: bool | None = None
+    tx_hash: str | None = None
+    block: int | None = None
 
 
 def executed_requests(receipt: Any, forwarder: str) -> dict[tuple[str, int], bool]:
@@ -532,8 +551,7 @@ class RelayerWorker:
                     # The nonce is used, yet by none of our attempts: give the actions back to the queue.
                     receipt = self._find_receipt(batch)
                     if receipt is None:
-                        self._abandon(session, batch)
-                        done += 1
+                        done += int(self._abandon(session, batch))
                     else:
                         self._settle(session, batch, receipt)
                     continue
@@ -579,27 +597,110 @@ class RelayerWorker:
                 )
                 action.tx_hash = batch.mined_tx_hash
                 action.block_number = batch.mined_block
-            elif action.custodial:
-                # Skipped by the forwarder (its deadline passed while waiting): sign afresh next time.
-                self._retry_or_fail(
-                    action, "request_skipped", "The request expired on the way; it will be sent again."
-                )
             else:
-                self._finish(
-                    action,
-                    ActionStatus.EXPIRED,
-                    "request_expired",
-                    "The signed request expired before it ran.",
-                )
+                # Skipped by the forwarder: expired on the way, or its nonce used by another transaction.
+                elsewhere = self._ran_elsewhere(action)
+                if elsewhere is not None:
+                    self._record_elsewhere(action, elsewhere, wait=False)
+                elif action.custodial:
+                    self._retry_or_fail(
+                        action, "request_skipped", "The request expired on the way; it will be sent again."
+                    )
+                else:
+                    self._finish(
+                        action,
+                        ActionStatus.EXPIRED,
+                        "request_expired",
+                        "The signed request expired before it ran.",
+                    )
         session.commit()
 
-    def _abandon(self, session: Session, batch: Batch) -> None:
+    def _ran_elsewhere(self, action: RelayAction) -> RanElsewhere | None:
+        """None if the forwarder has not used the action's request nonce (sending it again is safe);
+        otherwise where and how it ran, from the forwarder's ExecutedForwardRequest events."""
+        if action.request_nonce is None:
+            return None
+        nonce = int(action.request_nonce)
+        signer = to_checksum_address(action.signer)
+        forwarder = self.chain.forwarder.address
+        used = self.chain.w3.eth.call(
+            {"to": forwarder, "data": NONCES_SELECTOR + encode(["address"], [signer])}
+        )
+        if int.from_bytes(bytes(used), "big") <= nonce:
+            return None
+        signer_topic = "0x" + encode(["address"], [signer]).hex()
+        latest = int(self.chain.w3.eth.block_number)
+        floor = max(0, latest - ELSEWHERE_LOOKBACK_BLOCKS)
+        high = latest
+        while high >= floor:
+            low = max(floor, high - ELSEWHERE_PAGE_BLOCKS + 1)
+            logs = self.chain.w3.eth.get_logs(
+                {
+                    "address": forwarder,
+                    "fromBlock": low,
+                    "toBlock": high,
+                    "topics": ["0x" + EXECUTED_TOPIC.hex(), signer_topic],
+                }
+            )
+            for log in logs:
+                data = bytes(log["data"])
+                if int.from_bytes(data[:32], "big") == nonce:
+                    return RanElsewhere(
+                        success=data[63] == 1,
+                        tx_hash="0x" + bytes(log["transactionHash"]).hex().removeprefix("0x"),
+                        block=int(log["blockNumber"]),
+                    )
+            high = low - 1
+        return RanElsewhere()
+
+    def _record_elsewhere(self, action: RelayAction, elsewhere: RanElsewhere, *, wait: bool) -> bool:
+        """Give an action the outcome of the transaction its request ran in. Returns False when that
+        transaction's event is not visible (yet): with `wait` the action is left as it is, to be looked at
+        again; otherwise it fails with a message saying so (it is never sent again)."""
+        if elsewhere.success is None:
+            if wait:
+                return False
+            self._finish(
+                action,
+                ActionStatus.FAILED,
+                "outcome_unknown",
+                "The request ran in a transaction the relayer could not find; it was not sent again.",
+            )
+            return True
+        if elsewhere.success:
+            action.status = ActionStatus.CONFIRMED
+            action.error_code = action.error_detail = None
+        else:
+            self._finish(
+                action,
+                ActionStatus.FAILED,
+                "refused_on_chain",
+                "The contract refused the action when it ran.",
+            )
+        action.tx_hash = elsewhere.tx_hash
+        action.block_number = elsewhere.block
+        return True
+
+    def _abandon(self, session: Session, batch: Batch) -> bool:
+        """The batch's sponsor nonce is used by none of its attempts: send its actions again, except those
+        whose request the forwarder already ran (a receipt the node is slow to show, or somebody else
+        relayed it). Returns False, changing nothing, while such a request's event is not visible yet."""
+        outcomes = {action.id: self._ran_elsewhere(action) for action in batch.actions}
+        unseen = any(o is not None and o.success is None for o in outcomes.values())
+        if unseen and utcnow() - batch.created_at < ELSEWHERE_PATIENCE:
+            session.rollback()
+            return False
         batch.status = BatchStatus.ABANDONED
         for action in batch.actions:
-            self._retry_or_fail(
-                action, "batch_lost", "The transaction was lost; the action will be sent again."
-            )
+            elsewhere = outcomes[action.id]
+            if elsewhere is not None:
+                self._record_elsewhere(action, elsewhere, wait=False)
+            else:
+                self._retry_or_fail(
+                    action, "batch_lost", "The transaction was lost; the action will be sent again."
+                )
         session.commit()
+        return True
 
     def _maybe_bump(self, session: Session, batch: Batch) -> int:
         last = batch.attempts[-1]

@@ -735,6 +735,12 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The request expired on the way; it will be sent again.",
     ),
     "request_expired": ("Підписаний запит прострочився.", "The signed request expired."),
+    "outcome_unknown": (
+        "Дію виконано в транзакції, якої сервіс не знайшов, тому її не надсилали вдруге. Перевірте результат "
+        "або зверніться до адміністратора.",
+        "The action ran in a transaction the service could not find, so it was not sent a second time. "
+        "Check the result or ask the administrator.",
+    ),
     "signer_unavailable": (
         "Обліковий запис, що просив дію, більше не існує.",
         "The account that asked no longer exists.",

@@ -165,6 +165,75 @@ def test_a_request_that_expires_on_the_way_is_signed_again_and_runs(env: RelayEn
     assert env.hromada.cases.functions.caseCount().call() == 1
 
 
+def test_a_batch_whose_receipt_the_node_does_not_show_is_not_run_twice(env: RelayEnv) -> None:
+    """A node may count the sponsor's nonce as used before it serves the receipt (seen on Anvil under
+    load). The worker must then take the outcome from the forwarder's events, not send the action again:
+    a deposit sent twice would be refused (its receipt is used) or, worse, counted twice."""
+    env.open_programme()
+    fund = env.hromada.fund.functions
+    before = fund.ledger().call()
+    response = env.act(
+        env.people.council,
+        "POST",
+        "/api/fund/deposits",
+        {"amount_kopiyky": 5_000, "source": 0, "source_ref_hash": h("donor"), "receipt_hash": h("lost")},
+    )
+    assert response.status_code == 202, response.text
+    env.worker.run_once()  # sent and mined; its receipt not yet looked at
+    with env.app.state.session_factory() as session:
+        action = session.scalars(
+            select(RelayAction).where(RelayAction.public_id == response.json()["id"])
+        ).one()
+        batch = session.get(Batch, action.batch_id)
+        assert batch is not None and batch.attempts
+        mined_hash = batch.attempts[-1].tx_hash
+        for attempt in batch.attempts:  # the node "does not know" any of them
+            attempt.tx_hash = h(f"unknown-{attempt.id}")
+        session.commit()
+    env.worker.drain()
+    state = env.status(env.people.council, response.json()["id"])
+    assert state["status"] == "confirmed", state
+    assert state["tx_hash"] == mined_hash
+    after = fund.ledger().call()
+    assert after[0] - before[0] == 5_000  # deposited once
+    assert actions(env)[-1].tries == 1
+
+
+def test_a_request_relayed_by_somebody_else_is_not_run_again(env: RelayEnv) -> None:
+    """Anybody may relay a signed ForwardRequest seen in the mempool. When another sender runs it first,
+    the worker's batch skips it; the worker must record that run, not sign and send the case again."""
+    resident = env.people.residents[0]
+    env.register(resident)
+    programme = env.open_programme()
+    response = env.act(
+        resident, "POST", "/api/cases", {"programme_id": programme, "evidence_hash": h("front-run")}
+    )
+    assert response.status_code == 202
+    forwarder = env.worker.chain.forwarder
+    with automine_off(env.w3):
+        env.worker.run_once()  # the batch waits in the mempool
+        with env.app.state.session_factory() as session:
+            action = session.scalars(
+                select(RelayAction).where(RelayAction.public_id == response.json()["id"])
+            ).one()
+            call_data = session.get(Batch, action.batch_id).call_data  # type: ignore[union-attr]
+        _, arguments = forwarder.decode_function_input(call_data)
+        (request,) = arguments["request"] if "request" in arguments else arguments["requests"]
+        stranger = env.w3.eth.accounts[3]
+        tip = Web3.to_wei(50, "gwei")  # above the worker's tip: mined first in the block
+        front_run = forwarder.functions.execute(request).transact(
+            {"from": stranger, "maxPriorityFeePerGas": tip, "maxFeePerGas": 4 * tip}
+        )
+        env.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    receipt = env.w3.eth.get_transaction_receipt(front_run)
+    assert receipt["status"] == 1
+    env.worker.drain()
+    state = env.status(resident, response.json()["id"])
+    assert state["status"] == "confirmed", state
+    assert state["tx_hash"] == "0x" + bytes(front_run).hex().removeprefix("0x")
+    assert env.hromada.cases.functions.caseCount().call() == 1  # the case exists once
+
+
 def test_a_low_sponsor_balance_raises_an_alert(
     make_settings,
     tmp_path,
