@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_export_arguments(export)
     export.set_defaults(handler=audit_cli.export_pabulib_command)
 
+    from cts.election_replay import add_replay_arguments, replay_command
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a real election (a cumulative pabulib file) through the relayer, then audit it",
+    )
+    add_replay_arguments(replay)
+    replay.set_defaults(handler=replay_command)
+
     from cts.web.demo import add_demo_arguments, demo_command
 
     demo = commands.add_parser(
