@@ -7,12 +7,14 @@ the signature, the resident's nonce (so a request runs at most once) and the dea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3.contract import Contract
 
 FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
@@ -27,6 +29,15 @@ FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
     ],
 }
 
+# The EIP-712 type hashes, spelled as OpenZeppelin's ERC2771Forwarder and EIP712 contracts spell them.
+FORWARD_REQUEST_TYPEHASH = keccak(
+    text="ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,uint48 deadline,"
+    "bytes data)"
+)
+EIP712_DOMAIN_TYPEHASH = keccak(
+    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+
 
 @dataclass(frozen=True)
 class ForwarderDomain:
@@ -34,6 +45,22 @@ class ForwarderDomain:
     version: str
     chain_id: int
     verifying_contract: str
+    separator: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        separator = keccak(
+            encode(
+                ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+                [
+                    EIP712_DOMAIN_TYPEHASH,
+                    keccak(text=self.name),
+                    keccak(text=self.version),
+                    self.chain_id,
+                    to_checksum_address(self.verifying_contract),
+                ],
+            )
+        )
+        object.__setattr__(self, "separator", separator)
 
     @classmethod
     def of(cls, forwarder: Contract) -> ForwarderDomain:
@@ -77,8 +104,25 @@ class ForwardRequest:
             },
         }
 
+    def digest(self, domain: ForwarderDomain) -> bytes:
+        """The EIP-712 hash the resident signs, computed directly (the relayer signs every request: the
+        generic encode_typed_data costs several times more). Equal to encode_typed_data's hash (tested)."""
+        words = b"".join(
+            (
+                FORWARD_REQUEST_TYPEHASH,
+                bytes(12) + bytes.fromhex(self.sender[2:]),
+                bytes(12) + bytes.fromhex(self.to[2:]),
+                self.value.to_bytes(32, "big"),
+                self.gas.to_bytes(32, "big"),
+                self.nonce.to_bytes(32, "big"),
+                self.deadline.to_bytes(32, "big"),
+                keccak(self.data),
+            )
+        )
+        return keccak(b"\x19\x01" + domain.separator + keccak(words))
+
     def sign(self, domain: ForwarderDomain, private_key: bytes | str) -> bytes:
-        signed = Account.sign_message(encode_typed_data(full_message=self.typed_data(domain)), private_key)
+        signed = Account.unsafe_sign_hash(self.digest(domain), private_key)
         return bytes(signed.signature)
 
     def recover_signer(self, domain: ForwarderDomain, signature: bytes) -> str:

@@ -70,6 +70,22 @@ def _ensure_bucket(session: Session, scope: str, subject: str) -> None:
         raise CTSError(f"rate limits are not implemented for {dialect}")
 
 
+def check_rate_limit(session: Session, limit: RateLimit, subject: str, *, now: int | None = None) -> None:
+    """Raise ``RateLimitedError`` if ``subject`` has no token left, without taking one or writing anything.
+
+    A read, to refuse a throttled subject before slow work (a chain simulation) without holding the
+    database's write lock meanwhile; ``enforce_rate_limit`` afterwards takes the token atomically."""
+    moment = now_us() if now is None else now
+    current = session.scalar(
+        select(RateLimitBucket.theoretical_arrival_us).where(
+            RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
+        )
+    )
+    wait_us = max(current or 0, moment) + limit.interval_us - limit.burst_us - moment
+    if wait_us > 0:
+        raise RateLimitedError(retry_after_seconds=-(-wait_us // _MICROSECONDS))
+
+
 def enforce_rate_limit(
     session: Session, limit: RateLimit, subject: str, *, cost: int = 1, now: int | None = None
 ) -> None:

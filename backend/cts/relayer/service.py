@@ -20,7 +20,7 @@ from cts.chain.errors import decode_revert
 from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
 from cts.core.db import utcnow
-from cts.core.ratelimit import RateLimit, enforce_rate_limit, user_subject
+from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
 from cts.errors import ConflictError, InvalidInputError
 from cts.models import ActionStatus, RelayAction, User
 from cts.relayer.allowlist import SponsoredCall
@@ -68,8 +68,11 @@ class RelayerService:
         """Queue `call`, to be signed with the user's custodial key; a clear CTSError on any refusal."""
         sponsored = self.chain.allowlist.check(call.target, call.data, user.role)
         signer = user.wallet.address
-        self._take_rate_token(session, user)
+        # Refuse a throttled user before simulating, but take the token (a write) only after the
+        # simulation: SQLite's write lock is then never held across a call to the node.
+        self._check_rate_token(session, user)
         gas = self._simulate(signer, call)
+        self._take_rate_token(session, user)
         self._check_gas_budget(session, signer, gas)
         action = RelayAction(
             user_id=user.id,
@@ -124,10 +127,11 @@ class RelayerService:
                 f"The request's nonce should be {expected_nonce + (pending or 0)}: the forwarder runs each "
                 "person's requests in nonce order."
             )
-        self._take_rate_token(session, user)
+        self._check_rate_token(session, user)
         gas = self._simulate(signer, Call(request.to, request.data))
         if request.gas < gas:
             raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
+        self._take_rate_token(session, user)
         self._check_gas_budget(session, signer, request.gas)
         action = RelayAction(
             user_id=user.id,
@@ -148,13 +152,18 @@ class RelayerService:
 
     # ------------------------------------------------------------ checks
 
-    def _take_rate_token(self, session: Session, user: User) -> None:
-        limit = RateLimit(
+    def _rate_limit(self) -> RateLimit:
+        return RateLimit(
             scope="relay",
             capacity=self.settings.relayer_actions_per_window,
             period_seconds=self.settings.relayer_action_window_seconds,
         )
-        enforce_rate_limit(session, limit, user_subject(user.id))
+
+    def _check_rate_token(self, session: Session, user: User) -> None:
+        check_rate_limit(session, self._rate_limit(), user_subject(user.id))
+
+    def _take_rate_token(self, session: Session, user: User) -> None:
+        enforce_rate_limit(session, self._rate_limit(), user_subject(user.id))
 
     def _simulate(self, signer: str, call: Call) -> int:
         """Run the call from the signer's address without sending it; its gas, or the contract's refusal.

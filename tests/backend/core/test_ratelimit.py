@@ -5,7 +5,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cts.core.db import build_engine, build_session_factory, upgrade_database
-from cts.core.ratelimit import RateLimit, enforce_rate_limit, user_subject
+from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
 from cts.errors import RateLimitedError
 from cts.models import RateLimitBucket
 
@@ -45,6 +45,20 @@ def test_tokens_come_back_one_interval_at_a_time(db_session: Session) -> None:
     assert take(db_session, T0 + 12 * SECOND)
     assert not take(db_session, T0 + 12 * SECOND)
     assert [take(db_session, T0 + 10 * 60 * SECOND) for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_a_check_refuses_exactly_when_a_take_would_and_takes_nothing(db_session: Session) -> None:
+    check_rate_limit(db_session, FIVE_PER_MINUTE, "user:1", now=T0)  # no bucket yet: a full one
+    for _ in range(5):
+        for _ in range(3):  # checks do not use tokens up
+            check_rate_limit(db_session, FIVE_PER_MINUTE, "user:1", now=T0)
+        assert take(db_session, T0)
+    with pytest.raises(RateLimitedError) as raised:
+        check_rate_limit(db_session, FIVE_PER_MINUTE, "user:1", now=T0 + 2 * SECOND)
+    assert raised.value.retry_after_seconds == 10
+    assert not db_session.new and not db_session.dirty  # nothing written
+    check_rate_limit(db_session, FIVE_PER_MINUTE, "user:1", now=T0 + 12 * SECOND)
+    assert take(db_session, T0 + 12 * SECOND)
 
 
 def test_refused_requests_take_nothing(db_session: Session) -> None:
