@@ -65,13 +65,6 @@ WITHDRAWING_SHARE = 0.01
 QUADRATIC = 0
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 EXECUTED_FORWARD_REQUEST = "0x" + keccak(text="ExecutedForwardRequest(address,uint256,bool)").hex()
-FORWARD_REQUEST_TYPEHASH = keccak(
-    text="ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,uint48 deadline,"
-    "bytes data)"
-)
-EIP712_DOMAIN_TYPEHASH = keccak(
-    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-)
 
 
 def h(label: str) -> bytes:
@@ -145,34 +138,6 @@ def cached_addresses(keys: Sequence[bytes], processes: int) -> list[str]:
         known += in_processes(addresses_of, keys[len(known) :], processes)
         cache.write_text(json.dumps(known))
     return known[: len(keys)]
-
-
-def domain_separator(domain: ForwarderDomain) -> bytes:
-    return keccak(
-        abi_encode(
-            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [
-                EIP712_DOMAIN_TYPEHASH,
-                keccak(text=domain.name),
-                keccak(text=domain.version),
-                domain.chain_id,
-                domain.verifying_contract,
-            ],
-        )
-    )
-
-
-def request_digest(
-    separator: bytes, sender: str, to: str, gas: int, nonce: int, deadline: int, data: bytes
-) -> bytes:
-    """The EIP-712 digest of a ForwardRequest (what `ForwardRequest.sign` signs), computed directly."""
-    struct = keccak(
-        abi_encode(
-            ["bytes32", "address", "address", "uint256", "uint256", "uint256", "uint48", "bytes32"],
-            [FORWARD_REQUEST_TYPEHASH, sender, to, 0, gas, nonce, deadline, keccak(data)],
-        )
-    )
-    return keccak(b"\x19\x01" + separator + struct)
 
 
 def calldata(signature: str, *args: Any) -> bytes:
@@ -326,7 +291,6 @@ def generate(w3: Web3, url: str, voters: int, project_count: int, seed: int, pro
     )
     forwarder = manifest.forwarder
     domain = ForwarderDomain.of(contract_at(w3, "CTSForwarder", forwarder))
-    separator = domain_separator(domain)
 
     keys = [resident_key(i) for i in range(voters)]
     addresses = phases.run("resident keys and addresses", lambda: cached_addresses(keys, processes))
@@ -408,7 +372,7 @@ def generate(w3: Web3, url: str, voters: int, project_count: int, seed: int, pro
                     index,
                     data,
                     gas,
-                    request_digest(separator, addresses[index], vote, gas, nonce, deadline, data),
+                    ForwardRequest(addresses[index], vote, data, gas, nonce, deadline).digest(domain),
                 )
             )
         signatures = in_processes(
@@ -419,11 +383,9 @@ def generate(w3: Web3, url: str, voters: int, project_count: int, seed: int, pro
             for (index, data, gas, _), signature in zip(prepared, signatures, strict=True)
         ]
 
-    # The fast path signs what the project's own ForwardRequest signs (the signature differs: another nonce).
+    # The fast path signs ForwardRequest.digest with its own signer: check it against the project's recovery.
     probe = ForwardRequest(addresses[0], vote, b"\x01\x02", 100, 7, deadline)
-    probe_signature = sign_digest(
-        request_digest(separator, addresses[0], vote, 100, 7, deadline, b"\x01\x02"), keys[0]
-    )
+    probe_signature = sign_digest(probe.digest(domain), keys[0])
     assert probe.recover_signer(domain, probe_signature) == addresses[0]
 
     def submit(batch_requests: Sequence[tuple[Any, ...]], size: int) -> None:

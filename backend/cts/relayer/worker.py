@@ -633,25 +633,13 @@ class RelayerWorker:
         for action in batch.actions:
             nonce = -1 if action.request_nonce is None else int(action.request_nonce)
             outcome = executed.get((action.signer, nonce))
-            if outcome is True:
-                action.status = ActionStatus.CONFIRMED
-                action.tx_hash = batch.mined_tx_hash
-                action.block_number = batch.mined_block
-                action.error_code = action.error_detail = None
-            elif outcome is False:
-                self._finish(
-                    action,
-                    ActionStatus.FAILED,
-                    "refused_on_chain",
-                    "The contract refused the action when it ran.",
-                )
-                action.tx_hash = batch.mined_tx_hash
-                action.block_number = batch.mined_block
+            if outcome is not None:
+                self._record_run(action, outcome, batch.mined_tx_hash, batch.mined_block)
             else:
                 # Skipped by the forwarder: expired on the way, or its nonce used by another transaction.
                 elsewhere = self._ran_elsewhere(action)
                 if elsewhere is not None:
-                    self._record_elsewhere(action, elsewhere, wait=False)
+                    self._record_elsewhere(action, elsewhere)
                 elif action.custodial:
                     self._retry_or_fail(
                         action, "request_skipped", "The request expired on the way; it will be sent again."
@@ -703,21 +691,9 @@ class RelayerWorker:
             high = low - 1
         return RanElsewhere()
 
-    def _record_elsewhere(self, action: RelayAction, elsewhere: RanElsewhere, *, wait: bool) -> bool:
-        """Give an action the outcome of the transaction its request ran in. Returns False when that
-        transaction's event is not visible (yet): with `wait` the action is left as it is, to be looked at
-        again; otherwise it fails with a message saying so (it is never sent again)."""
-        if elsewhere.success is None:
-            if wait:
-                return False
-            self._finish(
-                action,
-                ActionStatus.FAILED,
-                "outcome_unknown",
-                "The request ran in a transaction the relayer could not find; it was not sent again.",
-            )
-            return True
-        if elsewhere.success:
+    def _record_run(self, action: RelayAction, success: bool, tx_hash: str | None, block: int | None) -> None:
+        """The action's request ran on chain, in `tx_hash`: confirmed, or refused by the contract."""
+        if success:
             action.status = ActionStatus.CONFIRMED
             action.error_code = action.error_detail = None
         else:
@@ -727,9 +703,21 @@ class RelayerWorker:
                 "refused_on_chain",
                 "The contract refused the action when it ran.",
             )
-        action.tx_hash = elsewhere.tx_hash
-        action.block_number = elsewhere.block
-        return True
+        action.tx_hash = tx_hash
+        action.block_number = block
+
+    def _record_elsewhere(self, action: RelayAction, elsewhere: RanElsewhere) -> None:
+        """Give an action the outcome of the transaction its request ran in; when that transaction's event
+        cannot be found, the action fails saying so (it is never sent again)."""
+        if elsewhere.success is None:
+            self._finish(
+                action,
+                ActionStatus.FAILED,
+                "outcome_unknown",
+                "The request ran in a transaction the relayer could not find; it was not sent again.",
+            )
+            return
+        self._record_run(action, elsewhere.success, elsewhere.tx_hash, elsewhere.block)
 
     def _abandon(self, session: Session, batch: Batch) -> bool:
         """The batch's sponsor nonce is used by none of its attempts: send its actions again, except those
@@ -744,7 +732,7 @@ class RelayerWorker:
         for action in batch.actions:
             elsewhere = outcomes[action.id]
             if elsewhere is not None:
-                self._record_elsewhere(action, elsewhere, wait=False)
+                self._record_elsewhere(action, elsewhere)
             else:
                 self._retry_or_fail(
                     action, "batch_lost", "The transaction was lost; the action will be sent again."
