@@ -3,12 +3,15 @@
     .venv/bin/python benchmarks/relayer.py --node anvil [--actions 400]   (`make bench` runs both chains)
 
 In one run, on one local chain:
-1. baseline: the node's raw rate of sequential signed sends (each sent, then its receipt awaited);
+1. baselines: the node's raw rate of sequential signed sends (plain transfers; each sent, then its receipt
+   awaited), and the same for the benchmark's own action sent directly (residents with gas, submitCase);
 2. the relayer: N registered residents each submit a useful case through the service (simulated, checked,
    queued, as the API does; --concurrency requests at a time, as the API's thread pool serves them), while a
    worker sends them in `executeBatch` batches. Measured: accepted
    actions per second at the service, confirmed actions per second end to end, and the p50/p95 time from
-   acceptance to confirmation.
+   acceptance to confirmation;
+3. the sending side alone: N more actions accepted while no worker runs, then a worker includes them from
+   the full queue (the rate batching buys, without the service competing for the same cores).
 Writes docs/benchmarks/relayer-<node>.md.
 """
 
@@ -24,6 +27,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_utils.crypto import keccak
@@ -74,11 +78,46 @@ def raw_send_rate(w3: Web3, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+DIRECT_SENDERS = range(5, 15)  # development accounts that act as residents paying their own gas
+
+
+def direct_action_rate(w3: Web3, cases: Any, count: int) -> float:
+    """Sequential signed sends of the benchmark's action itself (submitCase), one transaction each."""
+    senders = [Account.from_key(dev_key(i)) for i in DIRECT_SENDERS]
+    nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in senders}
+    chain_id = w3.eth.chain_id
+    started = time.perf_counter()
+    for i in range(count):
+        sender = senders[i % len(senders)]
+        data = cases.functions.submitCase(1, keccak(text=f"direct-{i}"))._encode_transaction_data()
+        tx = {
+            "to": cases.address,
+            "data": data,
+            "gas": 400_000,
+            "nonce": nonces[sender.address],
+            "chainId": chain_id,
+            "maxFeePerGas": 50 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+            "type": 2,
+        }
+        nonces[sender.address] += 1
+        tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
+        assert receipt["status"] == 1, "a direct submission failed"
+    return count / (time.perf_counter() - started)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--node", choices=["anvil", "ganache"], default="anvil")
     parser.add_argument("--actions", type=int, default=400)
     parser.add_argument("--raw", type=int, default=300, help="sends for the baseline")
+    parser.add_argument(
+        "--direct",
+        type=int,
+        default=100,
+        help="direct submitCase sends for the second baseline (at most 100)",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="requests served at the same time")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="cts-relayer-bench-"))
@@ -129,8 +168,9 @@ def main() -> int:
             deployer, manifest, HromadaSpec("bench", "Bench", deployer.address, deployer.address)
         )
         manifest.save(manifest_path)
-        for start in range(0, len(addresses), 200):
-            chunk = addresses[start : start + 200]
+        direct = [Account.from_key(dev_key(i)).address for i in DIRECT_SENDERS]
+        for start in range(0, len(addresses + direct), 200):
+            chunk = (addresses + direct)[start : start + 200]
             deployer.send(hromada.registry.functions.addResidents(chunk, [keccak(text=a) for a in chunk]))
         deployer.send(hromada.fund.functions.deposit(10**12, 0, keccak(text="d"), keccak(text="r")))
         now = int(w3.eth.get_block("latest")["timestamp"])
@@ -139,6 +179,9 @@ def main() -> int:
                 ("Bench", keccak(text="b"), 1, 1, 10**6, 10, now, now + 30 * DAY, 1, [w3.eth.accounts[3]])
             )
         )
+
+        direct_rate = direct_action_rate(w3, hromada.cases, min(args.direct, 10 * len(DIRECT_SENDERS)))
+        print(f"baseline: {direct_rate:.1f} direct submitCase transactions per second")
 
         chain = ChainContext.from_settings(settings)
         service = RelayerService(settings, chain)
@@ -164,7 +207,7 @@ def main() -> int:
         def submit(n: int) -> None:
             """One resident's request, as an API worker thread handles it (its own database session)."""
             with factory() as session:
-                user = session.get(User, user_ids[n])
+                user = session.get(User, user_ids[n % len(user_ids)])
                 assert user is not None
                 function = hromada.cases.functions.submitCase(1, keccak(text=f"case-{n}"))
                 service.queue(session, user, Call.of(function))
@@ -193,8 +236,28 @@ def main() -> int:
             latencies = sorted((a.updated_at - a.created_at).total_seconds() for a in actions)
             confirmed = sum(1 for a in actions if a.status == ActionStatus.CONFIRMED)
             batches = len({a.tx_hash for a in actions})
+        assert confirmed == args.actions, f"only {confirmed} of {args.actions} confirmed"
+
+        # 3. The same number of actions again (each resident's second case), queued with no worker running;
+        # then one worker includes them all from the full queue.
+        first_round = len(user_ids)
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            list(pool.map(submit, range(first_round, 2 * first_round)))
+        from cts.relayer.worker import RelayerWorker
+
+        sender = RelayerWorker(settings, factory, ChainContext.from_settings(settings))
+        sending_started = time.perf_counter()
+        sender.drain(timeout=600)
+        sending_seconds = time.perf_counter() - sending_started
+        sender.release_leases()
+        with factory() as session:
+            confirmed_again = sum(
+                1 for a in session.scalars(select(RelayAction)).all() if a.status == ActionStatus.CONFIRMED
+            )
+        assert confirmed_again == 2 * args.actions, (
+            f"only {confirmed_again - args.actions} sent from the queue"
+        )
         client = w3.client_version
-    assert confirmed == args.actions, f"only {confirmed} of {args.actions} confirmed"
     rate = confirmed / total_seconds
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
@@ -206,19 +269,27 @@ def main() -> int:
         "| measure | value |",
         "|---|---:|",
         f"| baseline: node's raw sequential signed sends | {raw:.1f} tx/s |",
+        f"| baseline: the same action sent directly, one transaction each | {direct_rate:.1f} tx/s |",
         "| resident actions accepted by the service (simulated, checked, queued) | "
         f"{args.actions / accepted_seconds:.1f} /s |",
         f"| resident actions confirmed on chain, end to end | {rate:.1f} /s |",
         f"| ratio to the raw send rate | {rate / raw:.2f} x |",
+        f"| ratio to the same action sent directly | {rate / direct_rate:.2f} x |",
         f"| p50 time from acceptance to confirmation | {p50:.2f} s |",
         f"| p95 time from acceptance to confirmation | {p95:.2f} s |",
         f"| actions / batches (executeBatch transactions) | {args.actions} / {batches} |",
+        f"| sending alone: actions included from a full queue | {args.actions / sending_seconds:.1f} /s |",
+        f"| sending alone: ratio to the raw send rate | {args.actions / sending_seconds / raw:.2f} x |",
+        "| sending alone: ratio to the same action sent directly | "
+        f"{args.actions / sending_seconds / direct_rate:.2f} x |",
         "",
         f"All {args.actions} actions were queued in a burst ({args.concurrency} at a time) while the worker",
         "ran in its own process, so the p50/p95 include the time waiting in the queue. The node, the",
         "service's threads and the worker share the machine's cores; each executeBatch carries up to 50",
         "requests, so the chain is far from its limit and the service's acceptance (an eth_estimateGas",
         "simulation, the rate limit, the gas budget and an insert per action) bounds the end-to-end rate.",
+        "The last three rows time a worker alone including the same number of actions from a full queue:",
+        "what batching buys over one transaction per action when the service is not competing for the cores.",
         "",
     ]
     print("\n".join(lines))
