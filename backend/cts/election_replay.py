@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 from web3 import HTTPProvider, Web3
@@ -37,7 +38,7 @@ from cts.chain.deploy import HromadaSpec, onboard
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory, upgrade_database
-from cts.models import Role, User
+from cts.models import ActionStatus, RelayAction, Role, User
 from cts.relayer.context import ChainContext
 from cts.relayer.service import RelayerService, identity_hash
 from cts.relayer.worker import RelayerWorker
@@ -426,7 +427,7 @@ def _act(
         round_id=round_id,
         fund_kopiyky=round_fund,
         seconds=timings,
-        actions=len(steps) + len(submissions) + len(ballots) + 2 * n + len(by_total) + 4,
+        actions=_relayed_actions(driver),
     )
     for project in election.projects:
         project_id = project_of[project.pabulib_id]
@@ -445,6 +446,15 @@ def _act(
             )
         )
     return result
+
+
+def _relayed_actions(driver: Driver) -> int:
+    """The actions the relayer confirmed for this replay (its database is the replay's own)."""
+    with driver.session_factory() as session:
+        confirmed = session.scalar(
+            select(func.count()).select_from(RelayAction).where(RelayAction.status == ActionStatus.CONFIRMED)
+        )
+    return int(confirmed or 0)
 
 
 def report_lines(result: ReplayResult) -> list[str]:
@@ -469,7 +479,7 @@ def report_lines(result: ReplayResult) -> list[str]:
     lines.append(
         "time: "
         + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in result.seconds.items())
-        + f"; about {result.actions} relayed actions"
+        + f"; {result.actions} relayed actions"
     )
     return lines
 

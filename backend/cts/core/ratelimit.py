@@ -81,7 +81,7 @@ def check_rate_limit(session: Session, limit: RateLimit, subject: str, *, now: i
             RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
         )
     )
-    wait_us = max(current or 0, moment) + limit.interval_us - limit.burst_us - moment
+    wait_us = _wait_us(current, moment, limit.interval_us, limit)
     if wait_us > 0:
         raise RateLimitedError(retry_after_seconds=-(-wait_us // _MICROSECONDS))
 
@@ -119,5 +119,11 @@ def enforce_rate_limit(
             RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
         )
     )
-    wait_us = max(current or 0, moment) + increment - limit.burst_us - moment
-    raise RateLimitedError(retry_after_seconds=-(-wait_us // _MICROSECONDS))
+    raise RateLimitedError(
+        retry_after_seconds=-(-_wait_us(current, moment, increment, limit) // _MICROSECONDS)
+    )
+
+
+def _wait_us(tat: int | None, moment: int, increment: int, limit: RateLimit) -> int:
+    """How long until a bucket at theoretical arrival time `tat` can give `increment` worth of tokens."""
+    return max(tat or 0, moment) + increment - limit.burst_us - moment

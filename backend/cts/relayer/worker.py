@@ -108,6 +108,11 @@ class Receipt:
         )
 
 
+def executed_outcome(data: bytes) -> tuple[int, bool]:
+    """(nonce, success): the data words of an ExecutedForwardRequest event (the signer is its topic)."""
+    return int.from_bytes(data[:32], "big"), data[63] == 1
+
+
 def executed_requests(receipt: Receipt, forwarder: str) -> dict[tuple[str, int], bool]:
     """(signer, nonce) -> success, from the forwarder's ExecutedForwardRequest events in a receipt.
 
@@ -119,9 +124,8 @@ def executed_requests(receipt: Receipt, forwarder: str) -> dict[tuple[str, int],
         topics = log["topics"]
         if log["address"].lower() != forwarder or not topics or topics[0].lower() != topic:
             continue
-        data = bytes.fromhex(log["data"].removeprefix("0x"))
-        signer = to_checksum_address("0x" + topics[1].removeprefix("0x")[24:])
-        outcomes[(signer, int.from_bytes(data[:32], "big"))] = data[63] == 1
+        nonce, success = executed_outcome(bytes.fromhex(log["data"].removeprefix("0x")))
+        outcomes[(to_checksum_address("0x" + topics[1].removeprefix("0x")[24:]), nonce)] = success
     return outcomes
 
 
@@ -681,10 +685,10 @@ class RelayerWorker:
                 }
             )
             for log in logs:
-                data = bytes(log["data"])
-                if int.from_bytes(data[:32], "big") == nonce:
+                logged_nonce, success = executed_outcome(bytes(log["data"]))
+                if logged_nonce == nonce:
                     return RanElsewhere(
-                        success=data[63] == 1,
+                        success=success,
                         tx_hash="0x" + bytes(log["transactionHash"]).hex().removeprefix("0x"),
                         block=int(log["blockNumber"]),
                     )
