@@ -1,0 +1,97 @@
+"""Brownie's command line (`bin/brownie`), with `brownie run` made to work from any folder.
+
+eth-brownie 1.22 imports the script of `brownie run` by a module name made of every folder of its
+absolute path, with "/" put first on sys.path (`_import_from_path` in brownie/project/scripts.py):
+/home/me/.cache/cts/scripts/deploy.py is imported as `home.me..cache.cts.scripts.deploy`. A folder
+with a dot in its name (".cache", "cts-1.2") cuts that name apart ("No module named 'home.me.'"), and
+a first folder named like a module already imported (/code, /test) is taken for that module ("'code'
+is not a package"). Brownie is compiled (mypyc), so its functions cannot be replaced from Python; but
+`importlib.import_module` returns whatever sys.modules holds under the name it is asked for. So,
+before Brownie starts, the script is put into sys.modules under the name Brownie will ask for, as a
+lazy module (importlib.util.LazyLoader) named `scripts.deploy`: it runs on first use, inside Brownie's
+`run`, once the project and the network are loaded, exactly when Brownie's own import would run it.
+
+Brownie also compares an absolute script path with the project's resolved path as text, so in a
+checkout reached through a symlink `brownie run $PWD/scripts/deploy.py` was "not part of an active
+project": that argument is resolved first. Everything else is Brownie's own `main`. See
+docs/toolchain.md, "Any folder".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+# Python put this file's folder first on sys.path; Brownie and the tests have no use for it.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+from brownie._cli.__main__ import main
+from brownie._config import _load_project_structure_config
+from brownie.project.main import check_for_project
+
+# `brownie run` options that take a value (brownie/_cli/run.py); every other option is a flag.
+RUN_OPTIONS_WITH_VALUE = {"--network"}
+
+
+def script_argument(argv: list[str]) -> int | None:
+    """The index in argv of `<filename>` of `brownie run <filename> [<function>] [<arg>...] [options]`."""
+    if len(argv) < 3 or argv[1] != "run":
+        return None
+    index = 2
+    while index < len(argv):
+        if argv[index] in RUN_OPTIONS_WITH_VALUE:
+            index += 2
+        elif argv[index].startswith("-"):
+            index += 1
+        else:
+            return index
+    return None
+
+
+def script_path(argument: str) -> Path | None:
+    """The file Brownie will run for `argument`, found as brownie.project.scripts._get_path finds it."""
+    path = Path(argument).with_suffix(".py")
+    if not path.is_absolute():
+        root = check_for_project(".")
+        if root is not None:
+            scripts = _load_project_structure_config(root)["scripts"]
+            path = root / path if path.parts[:1] == (scripts,) else root / scripts / path
+    return path.resolve() if path.is_file() else None
+
+
+def module_name(path: Path) -> str:
+    """`scripts.deploy` for <project>/scripts/deploy.py; a plain name for a script elsewhere."""
+    root = check_for_project(path.parent)
+    if root is not None:
+        parts = path.with_suffix("").relative_to(root).parts
+        if all(part.isidentifier() for part in parts):
+            return ".".join(parts)
+    return "brownie_script_" + re.sub(r"\W", "_", path.stem)
+
+
+def prepare_run(argv: list[str]) -> None:
+    index = script_argument(argv)
+    if index is None:
+        return
+    if Path(argv[index]).is_absolute():
+        argv[index] = str(Path(argv[index]).resolve())
+    path = script_path(argv[index])
+    if path is None:
+        return  # Brownie says it cannot find it
+    brownie_name = f"{'.'.join(path.parts[1:-1])}.{path.stem}"  # as brownie.project.scripts names it
+    name = module_name(path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, f"cannot load {path}"
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.modules[brownie_name] = module
+    spec.loader.exec_module(module)  # lazily: the script itself runs on first attribute access
+
+
+if __name__ == "__main__":
+    prepare_run(sys.argv)
+    sys.exit(main())
