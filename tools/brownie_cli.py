@@ -8,8 +8,11 @@ a first folder named like a module already imported (/code, /test) is taken for 
 is not a package"). Brownie is compiled (mypyc), so its functions cannot be replaced from Python; but
 `importlib.import_module` returns whatever sys.modules holds under the name it is asked for. So,
 before Brownie starts, the script is put into sys.modules under the name Brownie will ask for, as a
-lazy module (importlib.util.LazyLoader) named `scripts.deploy`: it runs on first use, inside Brownie's
-`run`, once the project and the network are loaded, exactly when Brownie's own import would run it.
+module named `scripts.deploy` that is not run yet: it runs when Brownie first asks it for something
+(the function to call), inside Brownie's `run`, once the project and the network are loaded, exactly
+when Brownie's own import would have run it. Until then it answers only its `__file__`, `__spec__` and
+other dunders, so that tools walking sys.modules (inspect.getmodule, when Brownie launches a local
+chain) do not run it early.
 
 Brownie also compares an absolute script path with the project's resolved path as text, so in a
 checkout reached through a symlink `brownie run $PWD/scripts/deploy.py` was "not part of an active
@@ -23,6 +26,7 @@ import importlib.util
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
 # Python put this file's folder first on sys.path; Brownie and the tests have no use for it.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
@@ -82,14 +86,30 @@ def prepare_run(argv: list[str]) -> None:
     if path is None:
         return  # Brownie says it cannot find it
     brownie_name = f"{'.'.join(path.parts[1:-1])}.{path.stem}"  # as brownie.project.scripts names it
-    name = module_name(path)
+    module = unexecuted_module(module_name(path), path)
+    sys.modules[module.__name__] = module
+    sys.modules[brownie_name] = module
+
+
+def unexecuted_module(name: str, path: Path) -> ModuleType:
+    """The script at `path` as a module that runs on the first look-up of a name that is not a dunder."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None, f"cannot load {path}"
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.modules[brownie_name] = module
-    spec.loader.exec_module(module)  # lazily: the script itself runs on first attribute access
+    loader = spec.loader
+    module = importlib.util.module_from_spec(spec)  # __name__, __file__, __spec__, __loader__ set
+
+    def run_on_first_use(attribute: str) -> object:
+        if attribute.startswith("__"):
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        del module.__dict__["__getattr__"]
+        try:
+            loader.exec_module(module)
+        except AttributeError as error:  # would read as "no such function" to Brownie's getattr
+            raise ImportError(f"{path} failed while loading: {error!r}") from error
+        return getattr(module, attribute)
+
+    module.__dict__["__getattr__"] = run_on_first_use
+    return module
 
 
 if __name__ == "__main__":
