@@ -3,8 +3,9 @@
     bin/brownie run scripts/replay_pabulib.py main poland_gdansk_2020_stogi.pb --network h4-anvil
     bin/brownie run scripts/replay_pabulib.py main path/to/file.pb 2 --network h4-anvil   # rule 2: greedy
 
-A bare file name is looked up in the pabulib data directory ($CTS_PABULIB_DIR, else ../shared/data/pabulib
-from the repository root). Every voter registers, earns their points in RV and casts their ballot through
+A bare file name is looked up in $CTS_PABULIB_DIR, then tests/data/pabulib, then ../shared/data/pabulib
+beside the repository; a file found nowhere stops the script (exit code 1) with where to get it
+(pabulib.org). Every voter registers, earns their points in RV and casts their ballot through
 the forwarder (tests/contracts/election_replay.py); the script prints, per project, the on-chain
 supporters and credits against the file's official `votes` and `score`, the weight against an
 independent recomputation, what finalisation funds against the Python allocation, and time and gas.
@@ -28,15 +29,14 @@ from scripts.cts_deployment import deploy_hromada
 RULES = {0: "QuadraticFunding", 1: "ProportionalToWeight", 2: "GreedyByWeight"}
 
 
-def _election_path(name):
-    path = Path(name)
-    return path if path.exists() else pabulib.data_dir() / name
-
-
 def main(file_name, rule="0"):
     rule = int(rule)
     started = time.perf_counter()
-    election = pabulib.read(_election_path(file_name))
+    try:
+        path = pabulib.find(file_name)
+    except FileNotFoundError as missing:
+        sys.exit(f"replay_pabulib: {missing}")
+    election = pabulib.read(path)
     council, registrar, verifier, proposer, relayer = (accounts[i] for i in (0, 1, 3, 6, 10))
     forwarder, hromada = deploy_hromada(council, registrar)
     transact(hromada["registry"].addResident, proposer, b"\x01" * 32, sender=registrar)

@@ -3,8 +3,9 @@
 A file has three sections, each a line with its name (META, PROJECTS, VOTES) followed by ';'-separated
 CSV with a header row. Pure Python (no Brownie), so that tests and scripts can share it.
 
-The data lives outside the repository: in $CTS_PABULIB_DIR, else in ../shared/data/pabulib from the
-repository's root.
+The small elections the tests replay are in the repository, tests/data/pabulib (TEST_DATA). Larger ones,
+for scripts/replay_pabulib.py, are looked up in $CTS_PABULIB_DIR, then TEST_DATA, then
+../shared/data/pabulib beside the repository (`find`); they come from pabulib.org.
 """
 
 from __future__ import annotations
@@ -15,13 +16,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+TEST_DATA = REPOSITORY_ROOT / "tests" / "data" / "pabulib"
 SECTIONS = ("META", "PROJECTS", "VOTES")
 
 
-def data_dir() -> Path:
-    """Where the .pb files are: $CTS_PABULIB_DIR, else ../shared/data/pabulib from the repository root."""
+def data_dirs() -> list[Path]:
+    """Where `find` looks for a .pb file, in order: $CTS_PABULIB_DIR, TEST_DATA, ../shared/data/pabulib."""
     configured = os.environ.get("CTS_PABULIB_DIR")
-    return Path(configured) if configured else REPOSITORY_ROOT.parent / "shared" / "data" / "pabulib"
+    shared = REPOSITORY_ROOT.parent / "shared" / "data" / "pabulib"
+    return [*([Path(configured)] if configured else []), TEST_DATA, shared]
+
+
+def find(name: str | Path) -> Path:
+    """The file `name`: a path as given if it exists, else a bare name found in `data_dirs()`.
+
+    Raises FileNotFoundError saying where to get it when it is nowhere.
+    """
+    if Path(name).exists():
+        return Path(name)
+    for folder in data_dirs():
+        if (folder / name).exists():
+            return folder / name
+    searched = ", ".join(str(folder) for folder in data_dirs())
+    raise FileNotFoundError(
+        f"pabulib file {name} not found (looked in {searched}): download it from https://pabulib.org "
+        "and set CTS_PABULIB_DIR to its folder"
+    )
 
 
 @dataclass
@@ -79,5 +99,5 @@ def read(path: str | Path) -> Election:
 
 
 def load(name: str) -> Election:
-    """Parses the file `name` (e.g. "poland_czestochowa_2020_grabowka.pb") from the data directory."""
-    return read(data_dir() / name)
+    """Parses the file `name` (e.g. "poland_czestochowa_2020_grabowka.pb"), found by `find`."""
+    return read(find(name))

@@ -1,5 +1,5 @@
 """A real election replayed through the contracts: Grabówka (Częstochowa, 2020), 201 voters, 8 projects,
-cumulative ballots of 1-10 points (../shared/data/pabulib, or $CTS_PABULIB_DIR).
+cumulative ballots of 1-10 points (tests/data/pabulib, in the repository).
 
 Every voter registers, earns exactly their points in RV and casts their ballot through the forwarder; the
 on-chain tallies must equal the official `votes` and `score` columns of the file exactly.
@@ -17,10 +17,7 @@ GRABOWKA = "poland_czestochowa_2020_grabowka.pb"
 
 @pytest.fixture(scope="module")
 def election():
-    path = pabulib.data_dir() / GRABOWKA
-    if not path.exists():
-        pytest.skip(f"{path} not found: set CTS_PABULIB_DIR to the pabulib data directory")
-    return pabulib.read(path)
+    return pabulib.read(pabulib.TEST_DATA / GRABOWKA)
 
 
 @pytest.fixture(scope="module")
