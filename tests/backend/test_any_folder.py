@@ -21,11 +21,12 @@ import pytest
 import yaml
 from web3 import HTTPProvider, Web3
 
-from cts.chain.localnode import LocalNode
+from cts.chain.localnode import LocalNode, free_port
 from cts.web.demo import dev_key
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK, CHAIN_ID = "cts-live-local", 31999  # tools/setup_networks.py: a local chain as a live network
+DEV_NETWORK, DEV_CHAIN_ID = "cts-anvil", 31337  # a chain Brownie starts itself
 
 
 @pytest.fixture
@@ -49,7 +50,8 @@ def clone(tmp_path: Path) -> Path:
 
 def brownie_home(home: Path, rpc_url: str) -> dict[str, str]:
     """An empty HOME with the project's Brownie networks (as `make setup` writes them), the local live
-    network pointed at this test's chain; the compiler stays where `make setup` put it."""
+    network pointed at this test's chain and the Anvil that Brownie starts moved to a free port (the
+    contract tests use its usual one); the compiler stays where `make setup` put it."""
     solcx = os.environ.get("SOLCX_BINARY_PATH", str(Path.home() / ".solcx"))
     environment = {**os.environ, "HOME": str(home), "SOLCX_BINARY_PATH": solcx}
     home.mkdir()
@@ -66,6 +68,9 @@ def brownie_home(home: Path, rpc_url: str) -> dict[str, str]:
         for network in group["networks"]:
             if network["id"] == NETWORK:
                 network["host"] = rpc_url
+    for network in config["development"]:
+        if network["id"] == DEV_NETWORK:
+            network["cmd_settings"]["port"] = free_port()
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     return environment
 
@@ -119,9 +124,9 @@ def test_a_clone_under_a_dotted_folder_with_a_space_deploys_a_hromada(
         "CTS_DEPLOYER_KEY": dev_key(0),
     }
 
-    def deploy(checkout: Path, script: str) -> str:
+    def deploy(checkout: Path, script: str, network: str = NETWORK) -> str:
         done = subprocess.run(
-            [str(checkout / "bin" / "brownie"), "run", script, "main", str(hromadas), "--network", NETWORK],
+            [str(checkout / "bin" / "brownie"), "run", script, "main", str(hromadas), "--network", network],
             cwd=checkout,
             env=environment,
             capture_output=True,
@@ -152,3 +157,8 @@ def test_a_clone_under_a_dotted_folder_with_a_space_deploys_a_hromada(
     assert "deploy: done" in output
     assert w3.eth.get_transaction_count(Web3().eth.account.from_key(dev_key(0)).address) == nonce
     assert json.loads((manifest_dir / f"{CHAIN_ID}.json").read_text())["hromadas"] == manifest["hromadas"]
+
+    # On a development chain that Brownie starts itself (it walks sys.modules while it does).
+    output = deploy(link, str(link / "scripts" / "deploy.py"), DEV_NETWORK)
+    assert "deploy: done" in output
+    assert json.loads((manifest_dir / f"{DEV_CHAIN_ID}.json").read_text())["hromadas"]["dotville"]
