@@ -14,7 +14,7 @@ from brownie import accounts, chain, web3
 from brownie.test import strategy
 from cts_errors import ACTIVE, CASE_APPROVED, CASE_PENDING, CASE_REJECTED, MIGRATED, NONE, SUSPENDED, error
 from cts_helpers import FACE_VALUE, h, programme_params
-from stateful_compat import REPRODUCIBLE
+from stateful_compat import budget
 from stateful_compat import state_machine as python_state_machine
 
 # Two programmes whose caps a short sequence reaches: two cases fill either, one case fills a resident's
@@ -461,11 +461,11 @@ def _settings():
     """The hypothesis budget, derandomised so that CI runs a fixed set of sequences in a predictable time
     (random runs of the same size took from 60 to 850 steps). Ganache answers 5 to 10 times slower than
     Anvil, so it runs fewer: about 90 steps there, about 200 on Anvil, each reaching both caps. Hypothesis
-    keeps its first ten or so examples short, so most steps come from the later ones. For a deeper local
-    run, raise max_examples and drop derandomize."""
+    keeps its first ten or so examples short, so most steps come from the later ones. `make fuzz` searches
+    further, with random sequences (stateful_compat.budget)."""
     if "ganache" in web3.client_version.lower():
-        return {**REPRODUCIBLE, "max_examples": 16, "stateful_step_count": 12}
-    return {**REPRODUCIBLE, "max_examples": 20, "stateful_step_count": 20}
+        return budget(max_examples=16, stateful_step_count=12)
+    return budget(max_examples=20, stateful_step_count=20)
 
 
 def test_community_state_machine(

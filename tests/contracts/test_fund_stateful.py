@@ -31,7 +31,7 @@ from fund_helpers import (
     now,
     sleep_until,
 )
-from stateful_compat import REPRODUCIBLE, state_machine
+from stateful_compat import budget, state_machine
 
 # The model's loan statuses, as ICommunityFund.LoanStatus numbers them.
 STORED_STATUS = {
@@ -480,5 +480,5 @@ def test_the_ledger_always_balances(fund, cases, vote, token, council, verifiers
         council,
         verifiers,
         residents,
-        settings={**REPRODUCIBLE, "max_examples": 12, "stateful_step_count": 20},
+        settings=budget(max_examples=12, stateful_step_count=20),
     )

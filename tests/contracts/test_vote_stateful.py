@@ -11,7 +11,7 @@ from brownie import accounts
 from brownie.test import strategy
 from cts_helpers import h, rules
 from hypothesis import strategies as hypothesis_strategies
-from stateful_compat import REPRODUCIBLE, state_machine
+from stateful_compat import budget, state_machine
 from vote_model import (
     ACTIVE,
     CANCELLED,
@@ -388,5 +388,5 @@ def test_the_vote_keeps_its_books_whatever_residents_and_the_council_do(
         registrar,
         voters,
         accounts[13:20],
-        settings={**REPRODUCIBLE, "max_examples": 15, "stateful_step_count": 20},
+        settings=budget(max_examples=15, stateful_step_count=20),
     )
