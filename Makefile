@@ -8,10 +8,12 @@ VENV := .venv
 STAMP := var/stamps
 # Brownie starts `ganache` and `anvil` by name; they come from npm.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
-BROWNIE := $(CURDIR)/bin/brownie
+# Relative: recipes run in the checkout, and an absolute path would split at a space in it.
+BROWNIE := bin/brownie
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench clean
+.PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench clean \
+	fuzz fuzz-anvil fuzz-ganache
 
 setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
 
@@ -86,6 +88,27 @@ test-contracts-anvil: setup
 test-backend: setup
 	@echo "=== backend tests ==="
 	tools/run-pytest $(VENV)/bin/pytest
+
+# The stateful contract tests randomised (`make test` runs them derandomised): a fresh seed per run, printed,
+# many more and longer sequences (CTS_FUZZ_EXAMPLES, CTS_FUZZ_STEPS), on Anvil then Ganache. A failure
+# prints its seed and the command that replays it: `make fuzz-anvil CTS_FUZZ_SEED=<seed>` with the same
+# CTS_FUZZ_EXAMPLES and CTS_FUZZ_STEPS (docs/toolchain.md, "Fuzzing").
+FUZZ_TESTS := $(sort $(wildcard tests/contracts/test_*_stateful.py))
+CTS_FUZZ_EXAMPLES ?= 100
+CTS_FUZZ_STEPS ?= 50
+ifndef CTS_FUZZ_SEED
+CTS_FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+export CTS_FUZZ_SEED CTS_FUZZ_EXAMPLES CTS_FUZZ_STEPS
+
+fuzz: fuzz-anvil fuzz-ganache
+	@echo "make fuzz: no failure with seed $(CTS_FUZZ_SEED)"
+
+fuzz-anvil fuzz-ganache: fuzz-%: setup
+	@echo "=== make fuzz on cts-$*: seed $(CTS_FUZZ_SEED), $(CTS_FUZZ_EXAMPLES) examples of up to $(CTS_FUZZ_STEPS) steps ==="
+	@CTS_FUZZ=1 tools/run-pytest $(BROWNIE) test $(FUZZ_TESTS) --network cts-$* --hypothesis-seed=$(CTS_FUZZ_SEED) || { \
+	  echo "make fuzz: FAILED on cts-$* with seed $(CTS_FUZZ_SEED); replay: make fuzz-$* CTS_FUZZ_SEED=$(CTS_FUZZ_SEED) CTS_FUZZ_EXAMPLES=$(CTS_FUZZ_EXAMPLES) CTS_FUZZ_STEPS=$(CTS_FUZZ_STEPS)" >&2; \
+	  exit 1; }
 
 # Benchmarks (not tests): figures printed beside a baseline measured in the same run, tables in docs/benchmarks.
 bench: setup
