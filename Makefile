@@ -11,11 +11,14 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Relative: recipes run in the checkout, and an absolute path would split at a space in it.
 BROWNIE := bin/brownie
 PIP_QUIET := --quiet --disable-pip-version-check
+# The pages' translations: gettext catalogs (.po, in the repository) compiled to .mo (made here, not committed).
+LOCALE := backend/cts/web/locale
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
 .PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench clean \
-	fuzz fuzz-anvil fuzz-ganache
+	fuzz fuzz-anvil fuzz-ganache messages
 
-setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
+setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(CATALOGS) $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
 
 $(STAMP):
 	@mkdir -p $@
@@ -39,6 +42,18 @@ $(STAMP)/backend-venv: requirements/backend.txt pyproject.toml | $(STAMP)
 	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -e .
 	$(VENV)/bin/pip check
 	@touch $@
+
+# Each compiled catalog is its own stamp: remade when its .po changes, or when it is missing.
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po | $(STAMP)/backend-venv
+	$(VENV)/bin/pybabel compile --statistics -D messages -l $* -i $< -o $@
+
+# After changing the pages' strings: extract messages.pot from the code and templates, merge it into the uk
+# and en catalogs (English entries take their msgids), then translate what is new (docs/translations.md).
+messages: $(STAMP)/backend-venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -o $(LOCALE)/messages.pot --project=CTS \
+	  --copyright-holder="CTS contributors" --add-location=file --add-comments=Translators: backend/cts/web
+	$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --ignore-pot-creation-date
+	$(VENV)/bin/python tools/fill_english_catalog.py
 
 # Not a stamp that can go stale: install.sh checks that ~/.solcx answers, every time (instant).
 $(STAMP)/solc: $(STAMP)/brownie-venv $(STAMP)/npm FORCE
