@@ -12,6 +12,7 @@ from web3 import HTTPProvider, Web3
 
 from cts import __version__
 from cts.audit import cli as audit_cli
+from cts.core.limits import restore_recursion_limit
 
 
 def _chain_status(args: argparse.Namespace) -> int:
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for chatty in ("httpx", "alembic", "web3", "urllib3"):  # a line per request or migration step otherwise
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    restore_recursion_limit()  # after the imports: see cts.core.limits
     handler = args.handler
     code: int = handler(args)
     return code

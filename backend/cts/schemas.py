@@ -118,6 +118,7 @@ class UserPublic(BaseModel):
     is_disabled: bool
     created_at: datetime
     wallet_address: str
+    own_wallet_address: str | None = None
 
     @classmethod
     def from_user(cls, user: User) -> Self:
@@ -131,6 +132,7 @@ class UserPublic(BaseModel):
             is_disabled=user.is_disabled,
             created_at=user.created_at,
             wallet_address=user.wallet.address,
+            own_wallet_address=user.own_wallet_address,
         )
 
 

@@ -13,6 +13,7 @@ from cts.api.errors import register_exception_handlers
 from cts.api.routes import api_router
 from cts.core.config import Settings, get_settings
 from cts.core.db import build_engine, build_session_factory
+from cts.core.limits import RequestLimitsMiddleware, max_form_bytes, restore_recursion_limit
 from cts.core.security import DummyPasswordCheck, build_password_hasher
 from cts.web.app import install_web
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     It does not migrate the database: run ``cts.core.db.upgrade_database`` first (deployment step).
     """
+    restore_recursion_limit()
     settings = settings or get_settings()
     engine = build_engine(settings.database_url)
 
@@ -50,4 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_exception_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     install_web(app)  # the pages at "/" and /static (see cts.web)
+    # Outermost: a body too large or nested too deeply is refused before anything parses it.
+    app.add_middleware(RequestLimitsMiddleware, max_form_bytes=max_form_bytes(settings.evidence_max_bytes))
     return app

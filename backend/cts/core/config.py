@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # Login throttling, per login identifier (phone or e-mail), whether or not the account exists.
     login_attempts_per_window: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    login_client_failures_per_window: int = Field(
+        default=30,
+        ge=1,
+        description="Failed sign-ins one client address may make per login window, over all accounts "
+        "(behind a reverse proxy, run uvicorn with --forwarded-allow-ips so that this is the client's).",
+    )
 
     # --- The hromada this service acts for ---------------------------------------------------------
     manifest_path: Path | None = Field(

@@ -3,10 +3,19 @@
 
 from cts.models.idempotency import IdempotencyRecord
 from cts.models.ratelimit import RateLimitBucket
-from cts.models.relayer import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount
+from cts.models.relayer import (
+    ActionClaim,
+    ActionStatus,
+    Batch,
+    BatchAttempt,
+    BatchStatus,
+    RelayAction,
+    SponsorAccount,
+)
 from cts.models.users import AuthSession, Language, Role, User, Wallet
 
 __all__ = [
+    "ActionClaim",
     "ActionStatus",
     "AuthSession",
     "Batch",

@@ -157,3 +157,18 @@ class RelayAction(Base):
 
     def __repr__(self) -> str:
         return f"RelayAction(id={self.id!r}, kind={self.kind!r}, status={self.status!r})"
+
+
+class ActionClaim(Base):
+    """Something an action uses up when it runs (an evidence hash, a receipt, a verifier's decision on a
+    case): while the action is live, another action claiming the same is refused (cts.relayer.claims)."""
+
+    __tablename__ = "relay_action_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("relay_actions.id", ondelete="CASCADE"), index=True)
+    # "<hromada>/<contract>.<kind>:<value>[:<signer>]"; a hash and an address fit in 200 characters.
+    claim: Mapped[str] = mapped_column(String(200), index=True)
+
+    def __repr__(self) -> str:
+        return f"ActionClaim(action_id={self.action_id!r}, claim={self.claim!r})"

@@ -65,6 +65,9 @@ class User(Base):
     )
     is_disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A wallet the person holds themselves (its key is theirs alone), linked by a signed statement
+    # (POST /api/users/me/own-wallet): only this account may relay requests that wallet signed.
+    own_wallet_address: Mapped[str | None] = mapped_column(String(42), unique=True)
 
     wallet: Mapped[Wallet] = relationship(back_populates="user")
 

@@ -105,6 +105,7 @@ class Allowlist:
             "balancedVote": hromada.vote,
             "fund": hromada.fund,
         }
+        self._contracts = contracts
         self._table: dict[tuple[str, bytes], SponsoredCall] = {}
         for key, contract in contracts.items():
             for selector, name in _selectors(contract).items():
@@ -120,3 +121,8 @@ class Allowlist:
         if role not in call.roles:
             raise NotSponsoredError(f"Your role may not ask the relayer for {call.function}.")
         return call
+
+    def arguments(self, call: SponsoredCall, calldata: bytes) -> dict[str, Any]:
+        """The named arguments of an allowed call (its calldata decoded with the contract's ABI)."""
+        _, arguments = self._contracts[call.contract].decode_function_input(bytes(calldata))
+        return dict(arguments)

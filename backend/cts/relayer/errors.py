@@ -30,6 +30,16 @@ class NotSponsoredError(PermissionDeniedError):
     detail = "The relayer pays only for this hromada's CTS actions that your role may take."
 
 
+class SignerNotLinkedError(PermissionDeniedError):
+    """Raised when a self-signed request is posted by an account the signing wallet is not linked to."""
+
+    code = "signer_not_linked"
+    detail = (
+        "This request was signed by a wallet that is not linked to your account. Link your own wallet "
+        "first, and send only requests that you signed yourself."
+    )
+
+
 class GasBudgetExceededError(RateLimitedError):
     """Raised when a signer's sponsored gas of the last 24 hours would exceed the daily budget."""
 

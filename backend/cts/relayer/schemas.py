@@ -1,5 +1,8 @@
 """What the action endpoints accept and return. Amounts are integers (RV, kopiyky, seconds), with bounds
-that the contracts' integer types impose, so that a negative or huge number is a 422, not a revert."""
+that the contracts' integer types impose, so that a negative or huge number is a 422, not a revert.
+
+Numbers are strict: a JSON integer only, never "100", true or 1e3 (a client that sends those has a bug
+that should surface before money moves). Addresses in mixed case must carry a valid EIP-55 checksum."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Self
 
-from eth_utils.address import is_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from cts.models import ActionStatus, RelayAction
 
@@ -24,6 +28,10 @@ _HEX = re.compile(r"0x([0-9a-fA-F]{2})*")
 def _address(value: str) -> str:
     if not isinstance(value, str) or not is_address(value) or not value.startswith("0x"):
         raise ValueError("must be an address: 0x and 40 hexadecimal digits")
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        # Mixed case is an EIP-55 checksum: a wrong one means a mistyped address, never to be used.
+        raise ValueError("has a wrong checksum (its capital letters do not match): check it for a typo")
     return to_checksum_address(value)
 
 
@@ -44,11 +52,16 @@ def _hex(value: str) -> str:
 Address = Annotated[str, AfterValidator(_address)]
 Hash32 = Annotated[str, AfterValidator(_hash)]
 HexBytesStr = Annotated[str, AfterValidator(_hex)]
-RV = Annotated[int, Field(ge=1, le=UINT64_MAX, description="RV tokens (whole tokens)")]
-Kopiyky = Annotated[int, Field(ge=1, le=UINT128_MAX, description="UAH amount in kopiyky (1 UAH = 100)")]
-Id = Annotated[int, Field(ge=1, le=UINT64_MAX)]
-ReasonCode = Annotated[int, Field(ge=1, le=UINT16_MAX, description="Reason code (non-zero)")]
-Timestamp = Annotated[int, Field(ge=0, le=UINT40_MAX, description="Unix time, seconds")]
+INT64_MAX = 2**63 - 1  # the database's integer ids (SQLite and PostgreSQL BIGINT)
+RV = Annotated[StrictInt, Field(ge=1, le=UINT64_MAX, description="RV tokens (whole tokens)")]
+Kopiyky = Annotated[StrictInt, Field(ge=1, le=UINT128_MAX, description="UAH amount in kopiyky (1 UAH = 100)")]
+Id = Annotated[StrictInt, Field(ge=1, le=UINT64_MAX, description="An id on chain (1, 2, ...)")]
+UserId = Annotated[StrictInt, Field(ge=1, le=INT64_MAX, description="A user's id in the service")]
+ReasonCode = Annotated[StrictInt, Field(ge=1, le=UINT16_MAX, description="Reason code (non-zero)")]
+Timestamp = Annotated[StrictInt, Field(ge=0, le=UINT40_MAX, description="Unix time, seconds")]
+# The same bounds for ids in a URL path: out of range is a 422 that says so, never a server error.
+IdParam = Annotated[int, Path(ge=1, le=UINT64_MAX, description="An id on chain (1, 2, ...)")]
+UserIdParam = Annotated[int, Path(ge=1, le=INT64_MAX, description="A user's id in the service")]
 
 
 class _Input(BaseModel):
@@ -122,13 +135,13 @@ class BallotCast(_Input):
 class ProjectPitch(_Input):
     ask_kopiyky: Kopiyky
     metadata_hash: Hash32
-    loan_id: int = Field(default=0, ge=0, le=UINT64_MAX)
+    loan_id: StrictInt = Field(default=0, ge=0, le=UINT64_MAX)
 
 
 class LoanApplication(_Input):
     class Instalment(_Input):
         amount_kopiyky: Kopiyky
-        due_after_seconds: Annotated[int, Field(ge=1, le=UINT64_MAX)]
+        due_after_seconds: Annotated[StrictInt, Field(ge=1, le=UINT64_MAX)]
 
     instalments: list[Instalment] = Field(min_length=1, max_length=60)
     metadata_hash: Hash32
@@ -139,7 +152,7 @@ class LoanApplication(_Input):
 
 class CaseRecord(_Input):
     programme_id: Id
-    resident_user_id: Id
+    resident_user_id: UserId
     evidence_hash: Hash32
 
 
@@ -157,7 +170,7 @@ class CaseBatch(_Input):
 class ResidentRegistration(_Input):
     """Register a user's custodial wallet (`user_id`) or a resident's own wallet (`address`)."""
 
-    user_id: Id | None = None
+    user_id: UserId | None = None
     address: Address | None = None
     identity_check: str = Field(
         min_length=4,
@@ -175,7 +188,7 @@ class ResidentRegistration(_Input):
 
 
 class CoordinatorAppointment(_Input):
-    user_id: Id
+    user_id: UserId
 
 
 class ResidentSuspension(_Input):
@@ -186,12 +199,12 @@ class ProgrammeCreate(_Input):
     title: str = Field(min_length=1, max_length=200)
     metadata_hash: Hash32
     reward_rv: RV
-    case_value_kopiyky: Annotated[int, Field(ge=0, le=UINT128_MAX)]
+    case_value_kopiyky: Annotated[StrictInt, Field(ge=0, le=UINT128_MAX)]
     token_cap_rv: RV
     per_resident_cap_rv: RV
     starts_at: Timestamp
     ends_at: Timestamp
-    quorum: Annotated[int, Field(ge=1, le=32)]
+    quorum: Annotated[StrictInt, Field(ge=1, le=32)]
     verifiers: list[Address] = Field(min_length=1, max_length=32)
 
 
@@ -201,22 +214,22 @@ class RoundCreate(_Input):
     pitch_ends_at: Timestamp
     screen_ends_at: Timestamp
     vote_ends_at: Timestamp
-    max_projects: Annotated[int, Field(ge=1, le=128)]
+    max_projects: Annotated[StrictInt, Field(ge=1, le=128)]
     metadata_hash: Hash32
-    rule: Annotated[int, Field(ge=0, le=2, description="0 quadratic funding, 1 proportional, 2 greedy")]
-    min_projects_per_ballot: Annotated[int, Field(ge=1, le=128)] = 1
-    max_projects_per_ballot: Annotated[int, Field(ge=1, le=128)] = 10
-    max_credits_per_project: Annotated[int, Field(ge=0, le=UINT64_MAX)] = 0
+    rule: Annotated[StrictInt, Field(ge=0, le=2, description="0 quadratic funding, 1 proportional, 2 greedy")]
+    min_projects_per_ballot: Annotated[StrictInt, Field(ge=1, le=128)] = 1
+    max_projects_per_ballot: Annotated[StrictInt, Field(ge=1, le=128)] = 10
+    max_credits_per_project: Annotated[StrictInt, Field(ge=0, le=UINT64_MAX)] = 0
 
 
 class ProjectScreening(_Input):
-    eligible: bool
-    reason_code: Annotated[int, Field(ge=0, le=UINT16_MAX)] = 0
+    eligible: StrictBool
+    reason_code: Annotated[StrictInt, Field(ge=0, le=UINT16_MAX)] = 0
 
 
 class Deposit(_Input):
     amount_kopiyky: Kopiyky
-    source: Annotated[int, Field(ge=0, le=2, description="0 donor, 1 local budget, 2 other")]
+    source: Annotated[StrictInt, Field(ge=0, le=2, description="0 donor, 1 local budget, 2 other")]
     source_ref_hash: Hash32
     receipt_hash: Hash32
 
@@ -238,14 +251,26 @@ class SignedForwardRequest(_Input):
 
     sender: Address = Field(alias="from")
     to: Address
-    value: Annotated[int, Field(ge=0, le=0)] = 0
-    gas: Annotated[int, Field(ge=21_000, le=10_000_000)]
-    nonce: Annotated[int, Field(ge=0, le=2**256 - 1)]
-    deadline: Annotated[int, Field(ge=1, le=UINT48_MAX)]
+    value: Annotated[StrictInt, Field(ge=0, le=0)] = 0
+    gas: Annotated[StrictInt, Field(ge=21_000, le=10_000_000)]
+    nonce: Annotated[StrictInt, Field(ge=0, le=2**256 - 1)]
+    deadline: Annotated[StrictInt, Field(ge=1, le=UINT48_MAX)]
     data: HexBytesStr
     signature: HexBytesStr
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class OwnWalletLink(_Input):
+    """A wallet the person holds, and its EIP-191 signature of the statement from
+    GET /api/users/me/own-wallet/statement."""
+
+    address: Address
+    signature: HexBytesStr
+
+
+class OwnWalletStatement(BaseModel):
+    message: str
 
 
 class RelayerStatus(BaseModel):

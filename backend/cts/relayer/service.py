@@ -24,8 +24,9 @@ from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, 
 from cts.errors import ConflictError, InvalidInputError
 from cts.models import ActionStatus, RelayAction, User
 from cts.relayer.allowlist import SponsoredCall
+from cts.relayer.claims import claims_of, record_claims, reserve_claims
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
-from cts.relayer.errors import ChainUnavailableError, GasBudgetExceededError, refusal
+from cts.relayer.errors import ChainUnavailableError, GasBudgetExceededError, SignerNotLinkedError, refusal
 
 # Extra gas the forwarder needs around a request, and a margin over the simulated gas.
 GAS_MARGIN_PERCENT = 30
@@ -70,9 +71,11 @@ class RelayerService:
         signer = user.wallet.address
         # Refuse a throttled user before simulating, but take the token (a write) only after the
         # simulation: SQLite's write lock is then never held across a call to the node.
+        claims = self._claims(sponsored, call.data, signer)
         self._check_rate_token(session, user)
         gas = self._simulate(signer, call)
         self._take_rate_token(session, user)
+        reserve_claims(session, self.chain.hromada.entry.key, claims)  # after the first write: see there
         self._check_gas_budget(session, signer, gas)
         action = RelayAction(
             user_id=user.id,
@@ -86,6 +89,7 @@ class RelayerService:
         )
         session.add(action)
         session.flush()
+        record_claims(session, action, claims)
         return action
 
     # ------------------------------------------------------------ self-signed requests
@@ -94,8 +98,13 @@ class RelayerService:
         self, session: Session, user: User, request: ForwardRequest, signature: bytes
     ) -> RelayAction:
         """Queue a ForwardRequest the person signed with their own wallet, after verifying it."""
-        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, user.role)
         signer = to_checksum_address(request.sender)
+        # Only the wallet's owner relays its requests, so that limits and budgets are the signer's own:
+        # see docs/threat-model.md ("Who may relay a signed request").
+        if user.own_wallet_address is None or signer != user.own_wallet_address:
+            raise SignerNotLinkedError()
+        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, user.role)
+        claims = self._claims(sponsored, request.data, signer)
         try:
             recovered = request.recover_signer(self.chain.domain, signature)
         except Exception:
@@ -132,6 +141,7 @@ class RelayerService:
         if request.gas < gas:
             raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
         self._take_rate_token(session, user)
+        reserve_claims(session, self.chain.hromada.entry.key, claims)
         self._check_gas_budget(session, signer, request.gas)
         action = RelayAction(
             user_id=user.id,
@@ -148,9 +158,17 @@ class RelayerService:
         )
         session.add(action)
         session.flush()
+        record_claims(session, action, claims)
         return action
 
     # ------------------------------------------------------------ checks
+
+    def _claims(self, sponsored: SponsoredCall, calldata: bytes, signer: str) -> list[str]:
+        try:
+            arguments = self.chain.allowlist.arguments(sponsored, calldata)
+        except Exception:  # web3 raises several types for calldata that does not decode
+            raise InvalidInputError("The call's data does not match the function's parameters.") from None
+        return claims_of(sponsored.contract, sponsored.function, arguments, signer)
 
     def _rate_limit(self) -> RateLimit:
         return RateLimit(

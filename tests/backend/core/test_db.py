@@ -31,8 +31,9 @@ TABLES = {
     "relay_batches",
     "relay_batch_attempts",
     "relay_actions",
+    "relay_action_claims",
 }
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 @pytest.fixture

@@ -6,12 +6,29 @@ from typing import Any
 
 from conftest import RelayEnv, h
 from eth_account import Account
+from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
+from httpx import Response
+from sqlalchemy import func, select
 
 from cts.chain.forwarder import ForwarderDomain, ForwardRequest
+from cts.models import RelayAction, User
+
+
+def link(env: RelayEnv, user: User, wallet: LocalAccount, *, signer: LocalAccount | None = None) -> Response:
+    """Link ``wallet`` to ``user``'s account with the wallet's signature of the service's statement."""
+    headers = {"Authorization": f"Bearer {env.token(user)}"}
+    statement = env.client.get(
+        "/api/users/me/own-wallet/statement", params={"address": wallet.address}, headers=headers
+    )
+    assert statement.status_code == 200, statement.text
+    signature = (signer or wallet).sign_message(encode_defunct(text=statement.json()["message"])).signature
+    body = {"address": wallet.address, "signature": "0x" + signature.hex()}
+    return env.client.put("/api/users/me/own-wallet", json=body, headers=headers)
 
 
 def own_wallet(env: RelayEnv) -> LocalAccount:
+    """A wallet registered as a resident on chain and linked to the first resident's account."""
     wallet: LocalAccount = Account.create()
     env.done(
         env.people.council,
@@ -19,6 +36,9 @@ def own_wallet(env: RelayEnv) -> LocalAccount:
         "/api/residents",
         {"address": wallet.address, "identity_check": f"own-wallet-{wallet.address}"},
     )
+    linked = link(env, env.people.residents[0], wallet)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["own_wallet_address"] == wallet.address
     return wallet
 
 
@@ -121,3 +141,43 @@ def test_a_malformed_request_is_422(env: RelayEnv) -> None:
     for broken in ({**body, "to": "0xnot-an-address"}, {**body, "signature": "0xzz"}, {**body, "gas": -1}):
         response = env.act(env.people.residents[0], "POST", "/api/relay", broken)
         assert response.status_code == 422
+
+
+def test_only_the_wallets_own_account_may_relay_its_signed_request(env: RelayEnv) -> None:
+    """Point 5 of the security probe: a request signed by someone's wallet, posted by another account,
+    ran and spent the poster's limits. Now it is refused and nothing is queued or charged."""
+    wallet = own_wallet(env)  # linked to residents[0]
+    programme = env.open_programme()
+    body = signed(env, wallet, env.hromada.cases.functions.submitCase(programme, bytes.fromhex(h("x")[2:])))
+    with env.app.state.session_factory() as session:
+        before = session.scalar(select(func.count()).select_from(RelayAction))
+    for poster in (env.people.residents[1], env.people.council, env.people.outsider):
+        response = env.act(poster, "POST", "/api/relay", body)
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "signer_not_linked"
+    with env.app.state.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(RelayAction)) == before
+    owner = env.act(env.people.residents[0], "POST", "/api/relay", body)
+    assert owner.status_code == 202, owner.text
+
+
+def test_a_wallet_is_linked_only_by_its_own_signature_and_to_one_account(env: RelayEnv) -> None:
+    wallet: LocalAccount = Account.create()
+    forged = link(env, env.people.residents[1], wallet, signer=Account.create())
+    assert forged.status_code == 422 and "not the wallet's signature" in forged.json()["detail"]
+    assert link(env, env.people.residents[1], wallet).status_code == 200
+    taken = link(env, env.people.residents[2], wallet)
+    assert taken.status_code == 409 and "another account" in taken.json()["detail"]
+    # A signature made for one account does not link the wallet to another.
+    headers = {"Authorization": f"Bearer {env.token(env.people.residents[1])}"}
+    statement = env.client.get(
+        "/api/users/me/own-wallet/statement", params={"address": wallet.address}, headers=headers
+    ).json()["message"]
+    signature = wallet.sign_message(encode_defunct(text=statement)).signature.hex()
+    other = {"Authorization": f"Bearer {env.token(env.people.residents[2])}"}
+    replayed = env.client.put(
+        "/api/users/me/own-wallet",
+        json={"address": wallet.address, "signature": "0x" + signature},
+        headers=other,
+    )
+    assert replayed.status_code == 422

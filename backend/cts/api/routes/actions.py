@@ -31,6 +31,7 @@ from cts.relayer.schemas import (
     CaseSubmit,
     CoordinatorAppointment,
     Deposit,
+    IdParam,
     LoanApplication,
     ProgrammeCreate,
     ProjectPitch,
@@ -42,6 +43,7 @@ from cts.relayer.schemas import (
     ResidentSuspension,
     RoundCreate,
     SignedForwardRequest,
+    UserIdParam,
 )
 from cts.relayer.service import Call, RelayerService, identity_hash
 
@@ -87,7 +89,7 @@ def submit_case(
     "/rounds/{round_id}/ballot", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def cast_ballot(
-    round_id: int,
+    round_id: IdParam,
     body: BallotCast,
     user: ResidentUser,
     session: SessionDep,
@@ -106,7 +108,11 @@ def cast_ballot(
     "/rounds/{round_id}/ballot", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def withdraw_ballot(
-    round_id: int, user: ResidentUser, session: SessionDep, relayer: RelayerDep, idempotency: IdempotencyDep
+    round_id: IdParam,
+    user: ResidentUser,
+    session: SessionDep,
+    relayer: RelayerDep,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Withdraw one's ballot; all its RV returns."""
     return _queue(
@@ -118,7 +124,7 @@ def withdraw_ballot(
     "/rounds/{round_id}/projects", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def pitch_project(
-    round_id: int,
+    round_id: IdParam,
     body: ProjectPitch,
     user: ResidentUser,
     session: SessionDep,
@@ -156,7 +162,11 @@ def apply_for_loan(
     "/cases/{case_id}/approval", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def approve_case(
-    case_id: int, user: VerifierUser, session: SessionDep, relayer: RelayerDep, idempotency: IdempotencyDep
+    case_id: IdParam,
+    user: VerifierUser,
+    session: SessionDep,
+    relayer: RelayerDep,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Approve a case; on quorum the reward is minted."""
     return _queue(
@@ -178,7 +188,7 @@ def approve_cases(
     "/cases/{case_id}/rejection", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def reject_case(
-    case_id: int,
+    case_id: IdParam,
     body: CaseRejection,
     user: VerifierUser,
     session: SessionDep,
@@ -241,7 +251,7 @@ def register_resident(
     responses=ACTION_ERRORS,
 )
 def suspend_resident(
-    user_id: int,
+    user_id: UserIdParam,
     body: ResidentSuspension,
     user: CouncilUser,
     session: SessionDep,
@@ -310,7 +320,7 @@ def create_programme(
     responses=ACTION_ERRORS,
 )
 def change_programme(
-    programme_id: int,
+    programme_id: IdParam,
     change: str,
     user: CouncilUser,
     session: SessionDep,
@@ -360,8 +370,8 @@ def create_round(
     responses=ACTION_ERRORS,
 )
 def screen_project(
-    round_id: int,
-    project_id: int,
+    round_id: IdParam,
+    project_id: IdParam,
     body: ProjectScreening,
     user: CouncilUser,
     session: SessionDep,
@@ -382,7 +392,11 @@ def screen_project(
     responses=ACTION_ERRORS,
 )
 def finalise_round(
-    round_id: int, user: CurrentUser, session: SessionDep, relayer: RelayerDep, idempotency: IdempotencyDep
+    round_id: IdParam,
+    user: CurrentUser,
+    session: SessionDep,
+    relayer: RelayerDep,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Finalise a round after its vote closed (anyone may)."""
     return _queue(
@@ -405,7 +419,7 @@ def record_deposit(
     "/loans/{loan_id}/approval", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def approve_loan(
-    loan_id: int, user: CouncilUser, session: SessionDep, relayer: RelayerDep, idempotency: IdempotencyDep
+    loan_id: IdParam, user: CouncilUser, session: SessionDep, relayer: RelayerDep, idempotency: IdempotencyDep
 ) -> Response:
     """Approve a loan application from available capital."""
     return _queue(
@@ -417,7 +431,7 @@ def approve_loan(
     "/loans/{loan_id}/disbursement", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def disburse_loan(
-    loan_id: int,
+    loan_id: IdParam,
     body: Receipt,
     user: CouncilUser,
     session: SessionDep,
@@ -433,7 +447,7 @@ def disburse_loan(
     "/loans/{loan_id}/repayments", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS
 )
 def record_repayment(
-    loan_id: int,
+    loan_id: IdParam,
     body: Repayment,
     user: CouncilUser,
     session: SessionDep,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from cts.api.deps import (
     SESSION_COOKIE,
@@ -17,29 +15,12 @@ from cts.api.deps import (
 )
 from cts.api.idempotency import IdempotencyDep
 from cts.api.responses import error_responses
-from cts.core.config import Settings
-from cts.core.ratelimit import RateLimit, enforce_rate_limit
-from cts.core.security import password_needs_rehash, verify_password
-from cts.crud import create_auth_session, create_user, get_user_by_login
-from cts.errors import AccountDisabledError, InvalidCredentialsError
+from cts.core.signin import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, sign_in
+from cts.crud import create_auth_session, create_user
 from cts.models import Role
 from cts.schemas import LoginRequest, SessionPublic, UserPublic, UserRegister
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-def login_subject(login: str) -> str:
-    """The throttling bucket of a login identifier: hashed, so that the table keeps no phone numbers
-    or e-mail addresses (of accounts that may not even exist)."""
-    return "login:" + hashlib.sha256(login.encode("utf-8")).hexdigest()[:32]
-
-
-def _login_limit(settings: Settings) -> RateLimit:
-    return RateLimit(
-        scope="login",
-        capacity=settings.login_attempts_per_window,
-        period_seconds=settings.login_window_seconds,
-    )
 
 
 @router.post(
@@ -69,6 +50,7 @@ def signup(
 @router.post("/login", response_model=SessionPublic, responses=error_responses(401, 403, 422, 429))
 def login(
     credentials: LoginRequest,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
@@ -79,22 +61,21 @@ def login(
 
     Returns a bearer token and sets the same token as an HttpOnly, SameSite=Lax cookie: a web page
     uses the cookie, other clients the ``Authorization: Bearer`` header. Not idempotency-keyed:
-    every call opens a new session. Throttled per phone/e-mail, whether or not an account exists.
+    every call opens a new session. Throttled per phone/e-mail (whether or not an account exists) and
+    failed attempts per client address; a device that signed in to the account before (the HttpOnly
+    `cts_device` cookie) has an allowance of its own, so that strangers' guesses cannot lock it out.
     """
-    enforce_rate_limit(session, _login_limit(settings), login_subject(credentials.login))
-    session.commit()  # failed attempts count too
-
-    password = credentials.password.get_secret_value()
-    user = get_user_by_login(session, credentials.login)
-    if user is None:
-        dummy_password_check.run(password)
-        raise InvalidCredentialsError()
-    if not verify_password(password_hasher, user.password_hash, password):
-        raise InvalidCredentialsError()
-    if user.is_disabled:
-        raise AccountDisabledError()
-    if password_needs_rehash(password_hasher, user.password_hash):
-        user.password_hash = password_hasher.hash(password)
+    signed_in = sign_in(
+        session,
+        settings,
+        password_hasher,
+        dummy_password_check,
+        login=credentials.login,
+        password=credentials.password.get_secret_value(),
+        client=request.client.host if request.client else "unknown",
+        device_cookie=request.cookies.get(DEVICE_COOKIE),
+    )
+    user = signed_in.user
     new_session = create_auth_session(session, user, settings)
     session.commit()
 
@@ -102,6 +83,15 @@ def login(
         SESSION_COOKIE,
         new_session.token,
         max_age=settings.session_ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=not settings.is_development,
+        path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signed_in.device_cookie,
+        max_age=DEVICE_COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
         secure=not settings.is_development,

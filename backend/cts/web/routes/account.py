@@ -12,10 +12,9 @@ from fastapi import APIRouter, Response
 from pydantic import SecretStr
 
 from cts.api.deps import SESSION_COOKIE, DummyPasswordCheckDep, PasswordHasherDep
-from cts.api.routes.auth import _login_limit, login_subject
-from cts.core.ratelimit import enforce_rate_limit
-from cts.core.security import password_needs_rehash, verify_password
-from cts.crud import create_auth_session, create_user, get_user_by_login
+from cts.core.security import verify_password
+from cts.core.signin import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, sign_in
+from cts.crud import create_auth_session, create_user
 from cts.errors import AccountDisabledError, InvalidCredentialsError, RateLimitedError
 from cts.models import Language, Role, User
 from cts.schemas import UserRegister, normalize_email, normalize_login, normalize_phone
@@ -91,25 +90,27 @@ def signin(
         form.message = t("form.check_fields")
         return _signin_form(page, form.state(), 422)
     try:
-        enforce_rate_limit(page.session, _login_limit(page.settings), login_subject(login))
-        page.session.commit()
-        user = get_user_by_login(page.session, login)
-        if user is None:
-            dummy_password_check.run(password)
-            raise InvalidCredentialsError()
-        if not verify_password(password_hasher, user.password_hash, password):
-            raise InvalidCredentialsError()
-        if user.is_disabled:
-            raise AccountDisabledError()
-        if password_needs_rehash(password_hasher, user.password_hash):
-            user.password_hash = password_hasher.hash(password)
+        request = page.request
+        signed_in = sign_in(
+            page.session,
+            page.settings,
+            password_hasher,
+            dummy_password_check,
+            login=login,
+            password=password,
+            client=request.client.host if request.client else "unknown",
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
+        )
     except (InvalidCredentialsError, AccountDisabledError, RateLimitedError) as error:
         page.session.rollback()
         form.message = t.error(error.code)
         return _signin_form(page, form.state(), error.status_code)
     next_url = form.raw("next")
+    user = signed_in.user
     response = page.redirect(next_url if is_safe_next(next_url) else home_of(user))
     _log_in(page, user, response)
+    cookie = session_cookie_kwargs(page.settings) | {"max_age": DEVICE_COOKIE_MAX_AGE}
+    response.set_cookie(DEVICE_COOKIE, signed_in.device_cookie, **cookie)
     return response
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cts.api.deps import RelayerDep
 from cts.errors import NotFoundError
 from cts.models import Role, User
+from cts.relayer.schemas import IdParam
 from cts.relayer.service import identity_hash
 from cts.web.deps import CouncilPage, FormDep, Page, ReaderDep
 from cts.web.files import Document
@@ -218,7 +219,12 @@ def create_programme(page: CouncilPage, form: FormDep, reader: ReaderDep, relaye
 
 @router.post("/programmes/{programme_id}/{change}")
 def change_programme(
-    programme_id: int, change: str, page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    programme_id: IdParam,
+    change: str,
+    page: CouncilPage,
+    form: FormDep,
+    reader: ReaderDep,
+    relayer: RelayerDep,
 ) -> Response:
     functions = relayer.chain.hromada.cases.functions
     by_name = {
@@ -324,7 +330,12 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
 
 @router.post("/rounds/{round_id}/projects/{project_id}/screen")
 def screen_project(
-    round_id: int, project_id: int, page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    round_id: IdParam,
+    project_id: IdParam,
+    page: CouncilPage,
+    form: FormDep,
+    reader: ReaderDep,
+    relayer: RelayerDep,
 ) -> Response:
     name = f"screen-{round_id}-{project_id}"
 
@@ -391,7 +402,7 @@ def record_deposit(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer:
 
 @router.post("/loans/{loan_id}/{step}")
 def loan_step(
-    loan_id: int, step: str, page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    loan_id: IdParam, step: str, page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     """approve, disburse (with the payment's receipt) or repayments (an amount and its receipt)."""
     names = {"approve": "approve", "disburse": "disburse", "repayments": "repay"}

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
+from cts.relayer.schemas import IdParam
 from cts.web.deps import Page, PageDep, ReaderDep
 
 router = APIRouter(include_in_schema=False)
@@ -103,7 +104,7 @@ def audit_report(request: Request, page: PageDep) -> Response:
 
 
 @router.get("/rounds/{round_id}/export.pb")
-def export_round(round_id: int, page: PageDep) -> Response:
+def export_round(round_id: IdParam, page: PageDep) -> Response:
     """A round's ballots as a pabulib file (`cts export-pabulib`), from the chain's events."""
     audit = _audit_modules()
     if audit is None:

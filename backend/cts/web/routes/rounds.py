@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from cts.api.deps import RelayerDep
 from cts.errors import NotFoundError
 from cts.models import Role
+from cts.relayer.schemas import IdParam
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
 from cts.web.files import Document
 from cts.web.forms import FormState, handle_form
@@ -96,7 +97,7 @@ def build_vote(
 def render_round(
     page: Page,
     reader: ChainReader,
-    round_id: int,
+    round_id: IdParam,
     *,
     vote_form: FormState | None = None,
     withdraw_form: FormState | None = None,
@@ -128,13 +129,13 @@ def rounds_page(page: PageDep, reader: ReaderDep) -> Response:
 
 
 @router.get("/rounds/{round_id}")
-def round_page(round_id: int, page: PageDep, reader: ReaderDep) -> Response:
+def round_page(round_id: IdParam, page: PageDep, reader: ReaderDep) -> Response:
     return render_round(page, reader, round_id)
 
 
 @router.post("/rounds/{round_id}/ballot")
 def cast_ballot(
-    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    round_id: IdParam, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     """Cast (or revise) a ballot; with the "preview" button, only show the weights (for browsers without
     JavaScript: the same preview the script computes as one types)."""
@@ -177,7 +178,7 @@ def cast_ballot(
 
 @router.post("/rounds/{round_id}/ballot/withdraw")
 def withdraw_ballot(
-    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    round_id: IdParam, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     def act() -> str:
         return queue(page, relayer, relayer.chain.hromada.vote.functions.withdrawBallot(round_id))
@@ -194,7 +195,7 @@ def withdraw_ballot(
 
 @router.post("/rounds/{round_id}/finalise")
 def finalise_round(
-    round_id: int, page: SignedInPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    round_id: IdParam, page: SignedInPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     def act() -> str:
         return queue(page, relayer, relayer.chain.hromada.vote.functions.finalise(round_id))
@@ -217,7 +218,7 @@ def _pitch_form(page: Page, round_view: RoundView, form: FormState, status: int 
 
 
 @router.get("/rounds/{round_id}/pitch")
-def pitch_page(round_id: int, page: ResidentPage, reader: ReaderDep) -> Response:
+def pitch_page(round_id: IdParam, page: ResidentPage, reader: ReaderDep) -> Response:
     round_view = reader.round(round_id)
     if round_view.state != "pitching":
         raise NotFoundError()
@@ -226,7 +227,7 @@ def pitch_page(round_id: int, page: ResidentPage, reader: ReaderDep) -> Response
 
 @router.post("/rounds/{round_id}/pitch")
 def pitch_project(
-    round_id: int, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    round_id: IdParam, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     round_view = reader.round(round_id)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cts.api.deps import RelayerDep
 from cts.errors import NotFoundError
 from cts.models import RelayAction, Role, User
+from cts.relayer.schemas import IdParam
 from cts.web.deps import CoordinatorPage, FormDep, Page, ReaderDep, SignedInPage, VerifierPage
 from cts.web.files import EVIDENCE_TYPES, StoredEvidence
 from cts.web.forms import FormState, handle_form
@@ -80,7 +81,7 @@ def approve(page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: Relay
 def render_case(
     page: Page,
     reader: ChainReader,
-    case_id: int,
+    case_id: IdParam,
     form: FormState | None = None,
     reject_form: FormState | None = None,
     status: int = 200,
@@ -103,13 +104,13 @@ def render_case(
 
 
 @router.get("/verify/cases/{case_id}")
-def case_page(case_id: int, page: VerifierPage, reader: ReaderDep) -> Response:
+def case_page(case_id: IdParam, page: VerifierPage, reader: ReaderDep) -> Response:
     return render_case(page, reader, case_id)
 
 
 @router.post("/verify/cases/{case_id}/reject")
 def reject(
-    case_id: int, page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
+    case_id: IdParam, page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     def act() -> str:
         reason = form.choice("reason", [str(code) for code in REJECTION_REASONS])

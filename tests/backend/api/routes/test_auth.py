@@ -54,6 +54,7 @@ def test_signup_creates_a_resident_with_a_custodial_wallet(signup: Signup, app_s
         "is_disabled",
         "created_at",
         "wallet_address",
+        "own_wallet_address",
     }
     user = app_session.get(User, body["id"])
     assert user is not None and user.role is Role.RESIDENT
