@@ -32,8 +32,17 @@ HROMADA_CONTRACTS = {
 }
 
 
-def connect(rpc_url: str, timeout: float = 30) -> Web3:
-    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+def connect(rpc_url: str, timeout: float = 30, retry: bool = True) -> Web3:
+    """A web3 connection to `rpc_url`; each request gives up after `timeout` seconds.
+
+    With `retry=False`, web3's own retries are off: by default it tries a read up to five times, so a node
+    that hangs held each call for five timeouts. The relayer retries in its own loop, knowing it is in an
+    outage, and the API answers 503 at once; both want one attempt.
+    """
+    provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+    if not retry:
+        provider.exception_retry_configuration = None  # type: ignore[assignment]
+    w3 = Web3(provider)
     # web3's validation middleware asks the node for its chain id before every call and gas estimate: one
     # extra round trip each time, which halved the relayer's acceptance rate. CTS signs with the chain id
     # of its manifest and checks it once when it starts (ChainContext), so the check is not lost.

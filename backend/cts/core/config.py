@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     )
     session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0, description="Lifetime of a login.")
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain.")
+    rpc_timeout_seconds: float = Field(
+        default=5,
+        gt=0,
+        description="How long the service and the relayer wait for the node's answer to one call: a node "
+        "that hangs is then treated as away (the API answers 503, the worker waits for it).",
+    )
     var_dir: Path = Field(
         default=REPO_ROOT / "var",
         description="Folder of the files the service keeps: evidence uploads (evidence/<sha256>.<ext>) and "
@@ -140,7 +146,10 @@ class Settings(BaseSettings):
         default=5_000_000, ge=0, description="Gas the relayer sponsors per signer per 24 hours."
     )
     relayer_lease_seconds: float = Field(
-        default=30, gt=0, description="A worker's hold on a sponsor account."
+        default=5,
+        gt=0,
+        description="A worker's hold on a sponsor account, renewed while the worker lives: a worker that "
+        "dies is replaced by another within this time.",
     )
     relayer_max_in_flight: int = Field(default=4, ge=1, description="Unmined batches per sponsor account.")
     relayer_poll_seconds: float = Field(default=0.5, gt=0, description="Idle pause of the worker loop.")

@@ -30,6 +30,14 @@ UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def describe_unreachable(error: BaseException) -> str:
+    """A log line's words for an unreachable node: one that hangs (no answer in time) or one that is gone.
+    (Never the RPC URL: a provider's URL often carries its API key.)"""
+    if isinstance(error, (requests.exceptions.Timeout, TimeoutError)):
+        return f"the chain's node did not answer in time: it may hang ({type(error).__name__})"
+    return f"the chain's node cannot be reached ({type(error).__name__})"
+
+
 @dataclass
 class ChainContext:
     w3: Web3
@@ -44,7 +52,7 @@ class ChainContext:
             )
         try:
             manifest = load_manifest(settings.manifest_path)
-            w3 = connect(settings.rpc_url, timeout=10)
+            w3 = connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=False)
             context = cls(w3, manifest, hromada_handles(w3, manifest, settings.hromada))
         except ManifestError as error:
             raise RelayerNotConfiguredError(str(error)) from None

@@ -56,7 +56,9 @@ from cts.core.config import Settings
 from cts.core.db import utcnow
 from cts.core.keystore import EncryptedKey, decrypt_private_key, read_encrypted_key
 from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, Wallet
-from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
+from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext, describe_unreachable
+from cts.relayer.outcomes import OUT_OF_GAS, Failure, FailureExplainer, RequestRun, intrinsic_gas
+from cts.relayer.service import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +141,29 @@ def encode_execute_batch(requests: list[tuple[Any, ...]], refund_receiver: str) 
     )
 
 
-BATCH_OVERHEAD_GAS = 100_000
+# The batch's gas limit: the transaction's own intrinsic gas (base and call data, computed), this much for
+# executeBatch around its loop, and for each request its gas, the 1/63 more that the 63/64 rule keeps back
+# from a call (so that the target gets all of its gas, or ERC2771Forwarder's check would invalidate the whole
+# batch), and this much for the forwarder's work around the call (signature, nonce, event).
+BATCH_OVERHEAD_GAS = 60_000
 REQUEST_OVERHEAD_GAS = 40_000
 MAX_TRIES = 5
 BALANCE_CHECK_SECONDS = 60.0
+# A custodial request that ran out of gas is sent again with at least this much more than it carried.
+OUT_OF_GAS_BUMP_PERCENT = 50
+# While the chain does not answer, how often the worker asks it (one cheap call) whether it is back.
+OUTAGE_PROBE_SECONDS = 0.5
+
+
+def request_gas(estimate: int) -> int:
+    """The gas a custodial request carries: the simulated gas with the service's margin (as at acceptance)."""
+    return max(MIN_REQUEST_GAS, estimate * (100 + GAS_MARGIN_PERCENT) // 100)
+
+
+def batch_gas_limit(request_gases: list[int], call_data: bytes) -> int:
+    """The gas limit of an executeBatch transaction carrying requests with these gases (see above)."""
+    forwarded = sum(gas + -(-gas // 63) + REQUEST_OVERHEAD_GAS for gas in request_gases)
+    return intrinsic_gas(call_data) + BATCH_OVERHEAD_GAS + forwarded
 
 
 def _fault(point: str) -> None:
@@ -175,6 +196,7 @@ class _Candidate:
     request_deadline: int | None
     signature: str | None
     encrypted_key: EncryptedKey | None
+    previous_code: str | None = None
 
     @classmethod
     def all_of(cls, session: Session, actions: list[RelayAction]) -> list[_Candidate]:
@@ -205,6 +227,7 @@ class _Candidate:
             request_deadline=action.request_deadline,
             signature=action.signature,
             encrypted_key=key,
+            previous_code=action.error_code,
         )
 
 
@@ -226,8 +249,10 @@ class RelayerWorker:
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     sponsors: dict[str, LocalAccount] = field(default_factory=dict)
     _last_balance_check: float = 0.0
+    explainer: FailureExplainer = field(init=False)
 
     def __post_init__(self) -> None:
+        self.explainer = FailureExplainer(self.chain.w3)
         if not self.sponsors:
             for key in self.settings.sponsor_keys():
                 account = Account.from_key(key)
@@ -236,23 +261,63 @@ class RelayerWorker:
     # ------------------------------------------------------------ loop
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Work until `stop` is set; wait and retry while the chain is unreachable."""
-        backoff = self.settings.relayer_poll_seconds
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-                backoff = self.settings.relayer_poll_seconds
+        """Work until `stop` is set; while the chain does not answer, wait for it and resume at once.
+
+        The leases on the sponsor accounts are renewed by a heartbeat thread as long as the process lives
+        (a pass that waits on a slow node keeps them), so they can be short: a worker killed outright is
+        replaced within CTS_RELAYER_LEASE_SECONDS.
+        """
+        heartbeat = threading.Thread(
+            target=self._heartbeat, args=(stop,), name=f"relayer-lease-{self.worker_id}", daemon=True
+        )
+        heartbeat.start()
+        outage_since: float | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    busy = self.run_once()
+                except UNREACHABLE_ERRORS as error:
+                    if outage_since is None:
+                        outage_since = time.monotonic()
+                        logger.warning(
+                            "relayer: %s; queued actions wait, and the worker asks again every %.1f s",
+                            describe_unreachable(error),
+                            OUTAGE_PROBE_SECONDS,
+                        )
+                    self._await_chain(stop)
+                    continue
+                except Exception:
+                    logger.exception("relayer: unexpected error in the worker loop")
+                    stop.wait(1.0)
+                    continue
+                if outage_since is not None:
+                    logger.warning(
+                        "relayer: the chain answers again after %.1f s; sending resumes",
+                        time.monotonic() - outage_since,
+                    )
+                    outage_since = None
                 if not busy:
                     stop.wait(self.settings.relayer_poll_seconds)
-            except UNREACHABLE_ERRORS:
-                logger.warning(
-                    "relayer: the chain is unreachable; queued actions wait (retry in %.1f s)", backoff
-                )
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+        finally:
+            stop.set()
+            heartbeat.join(timeout=5)
+
+    def _await_chain(self, stop: threading.Event) -> None:
+        """Return as soon as the node answers a cheap call (or `stop` is set). A node that hangs holds each
+        call for the RPC timeout; one that refuses connections is asked again every OUTAGE_PROBE_SECONDS."""
+        while not stop.is_set():
+            if self.chain.is_reachable():
+                return
+            stop.wait(OUTAGE_PROBE_SECONDS)
+
+    def _heartbeat(self, stop: threading.Event) -> None:
+        """Renew this worker's leases a few times per lease period until `stop` is set."""
+        interval = max(self.settings.relayer_lease_seconds / 3, 0.05)
+        while not stop.wait(interval):
+            try:
+                self.renew_leases()
             except Exception:
-                logger.exception("relayer: unexpected error in the worker loop")
-                stop.wait(backoff)
+                logger.exception("relayer: could not renew the sponsor leases")
 
     def run_once(self) -> int:
         """One pass: recover, track and dispatch for every sponsor this worker holds; returns work done."""
@@ -319,6 +384,17 @@ class RelayerWorker:
             session.commit()
         return held
 
+    def renew_leases(self) -> None:
+        """Extend the leases this worker holds (never takes one: that is _hold_leases's job)."""
+        expires = utcnow() + timedelta(seconds=self.settings.relayer_lease_seconds)
+        with self.session_factory() as session:
+            session.execute(
+                update(SponsorAccount)
+                .where(SponsorAccount.lease_owner == self.worker_id)
+                .values(lease_expires_at=expires)
+            )
+            session.commit()
+
     def release_leases(self) -> None:
         with self.session_factory() as session:
             session.execute(
@@ -348,11 +424,13 @@ class RelayerWorker:
             chosen = _Candidate.all_of(session, self._choose_actions(session))
         if not chosen:
             return 0
-        chain_now, nonces = self._read_chain(chosen)
+        chain_now, nonces, estimates = self._read_chain(chosen)
         requests: list[tuple[Any, ...]] = []
         included: list[_Candidate] = []
         unrunnable: list[tuple[_Candidate, _Unrunnable]] = []
         for candidate in chosen:
+            if candidate.custodial:
+                candidate.gas = self._fitted_gas(candidate, estimates.get(candidate.id))
             outcome = self._request_data(candidate, chain_now, nonces[candidate.signer])
             if isinstance(outcome, _Unrunnable):
                 unrunnable.append((candidate, outcome))
@@ -373,10 +451,8 @@ class RelayerWorker:
             account = session.get(SponsorAccount, sponsor, with_for_update=True)
             assert account is not None
             nonce = account.next_nonce
-            gas_limit = (
-                sum(int(r[3]) for r in requests) + REQUEST_OVERHEAD_GAS * len(requests) + BATCH_OVERHEAD_GAS
-            )
             call_data = encode_execute_batch(requests, sponsor)
+            gas_limit = batch_gas_limit([int(r[3]) for r in requests], bytes.fromhex(call_data[2:]))
             batch = Batch(
                 sponsor=sponsor,
                 nonce=nonce,
@@ -399,6 +475,7 @@ class RelayerWorker:
                         tries=RelayAction.tries + 1,
                         request_nonce=candidate.request_nonce,
                         request_deadline=candidate.request_deadline,
+                        gas=candidate.gas,  # what the signed request carries (custodial: fitted just now)
                     )
                     .execution_options(synchronize_session=False)
                 )
@@ -434,12 +511,17 @@ class RelayerWorker:
                 break
         return chosen
 
-    def _read_chain(self, chosen: list[_Candidate]) -> tuple[int, dict[str, int]]:
-        """The latest block's time and each signer's forwarder nonce, in one JSON-RPC batch.
+    def _read_chain(self, chosen: list[_Candidate]) -> tuple[int, dict[str, int], dict[int, int | None]]:
+        """The latest block's time, each signer's forwarder nonce and the gas each custodial action needs
+        now (None where its simulation fails), in one JSON-RPC batch.
 
         Sent as a raw batch: web3's per-call formatters cost more CPU than the node's answers (a batch of
-        50 signers took about 65 ms through them)."""
+        50 signers took about 65 ms through them). The gas is simulated against the state the request will
+        run in, not the one it was accepted in: earlier actions of the same person have run since (one
+        action per signer is in flight at a time), and they can change what this one costs (issue 15: a
+        revised ballot must first take back the credits of the ballot before it)."""
         signers = sorted({c.signer for c in chosen})
+        custodial = [c for c in chosen if c.custodial]
         forwarder = self.chain.forwarder.address
         calls: list[tuple[Any, Any]] = [("eth_getBlockByNumber", ["latest", False])]
         calls += [
@@ -452,15 +534,36 @@ class RelayerWorker:
             )
             for s in signers
         ]
+        calls += [
+            ("eth_estimateGas", [{"from": c.signer, "to": c.target, "data": c.calldata}]) for c in custodial
+        ]
         responses = self.chain.w3.provider.make_batch_request(calls)  # type: ignore[attr-defined]
         if not isinstance(responses, list) or len(responses) != len(calls):
             raise Web3RPCError(f"the node answered a batch of {len(calls)} calls with {responses!r}")
-        for response in responses:
+        reads = responses[: 1 + len(signers)]
+        for response in reads:
             if "error" in response or response.get("result") is None:
                 raise Web3RPCError(f"the node refused a read: {response.get('error')!r}")
-        block, *values = (response["result"] for response in responses)
+        block, *values = (response["result"] for response in reads)
         nonces = {signer: int(value, 16) for signer, value in zip(signers, values, strict=True)}
-        return int(block["timestamp"], 16), nonces
+        estimates: dict[int, int | None] = {}
+        for candidate, response in zip(custodial, responses[1 + len(signers) :], strict=True):
+            result = response.get("result") if "error" not in response else None
+            estimates[candidate.id] = int(result, 16) if isinstance(result, str) else None
+        return int(block["timestamp"], 16), nonces, estimates
+
+    def _fitted_gas(self, candidate: _Candidate, estimate: int | None) -> int:
+        """The gas a custodial request is signed with: what it needs in the current state, with the margin.
+
+        A simulation that fails now (the contract would refuse it in this state) keeps the gas it was
+        accepted with: the request is sent all the same and the chain decides, so that its refusal, if it
+        comes, is the one it meets when it runs (an earlier batch still in flight may change the state).
+        After running out of gas it carries at least half as much again as the time before: its gas may
+        depend on an earlier request of the same batch, which its simulation cannot see."""
+        gas = candidate.gas if estimate is None else request_gas(estimate)
+        if candidate.previous_code == OUT_OF_GAS:
+            gas = max(gas, candidate.gas * (100 + OUT_OF_GAS_BUMP_PERCENT) // 100)
+        return gas
 
     def _request_data(
         self, candidate: _Candidate, chain_now: int, chain_nonce: int
@@ -489,7 +592,7 @@ class RelayerWorker:
         assert candidate.request_nonce is not None and candidate.request_deadline is not None
         assert candidate.signature is not None
         if candidate.request_deadline <= chain_now:
-            return (
+            return _Unrunnable(
                 ActionStatus.EXPIRED,
                 "request_expired",
                 "The signed request expired before it could be sent.",
@@ -626,9 +729,13 @@ class RelayerWorker:
         batch.gas_used = receipt.gas_used
         if receipt.status != 1:
             batch.status = BatchStatus.REVERTED
+            reason = self._batch_failure(batch, receipt)
+            logger.warning("relayer: batch %s reverted in %s: %s", batch.id, receipt.tx_hash, reason)
             for action in batch.actions:
                 self._retry_or_fail(
-                    action, "batch_reverted", "The batch transaction failed; the action will be retried."
+                    action,
+                    "batch_reverted",
+                    f"The batch transaction failed ({reason}); the action will be sent again.",
                 )
             session.commit()
             return
@@ -638,7 +745,7 @@ class RelayerWorker:
             nonce = -1 if action.request_nonce is None else int(action.request_nonce)
             outcome = executed.get((action.signer, nonce))
             if outcome is not None:
-                self._record_run(action, outcome, batch.mined_tx_hash, batch.mined_block)
+                self._record_run(action, outcome, receipt.tx_hash, receipt.block_number)
             else:
                 # Skipped by the forwarder: expired on the way, or its nonce used by another transaction.
                 elsewhere = self._ran_elsewhere(action)
@@ -696,19 +803,57 @@ class RelayerWorker:
         return RanElsewhere()
 
     def _record_run(self, action: RelayAction, success: bool, tx_hash: str | None, block: int | None) -> None:
-        """The action's request ran on chain, in `tx_hash`: confirmed, or refused by the contract."""
+        """The action's request ran on chain, in `tx_hash`: confirmed, or failed for the reason found."""
         if success:
             action.status = ActionStatus.CONFIRMED
             action.error_code = action.error_detail = None
+            action.tx_hash = tx_hash
+            action.block_number = block
+            return
+        failure = self._explain(action, tx_hash, block)
+        detail = failure.detail(int(action.gas))
+        if failure.kind != "refused" and action.custodial:
+            # Out of gas, or a failure that cannot be explained, is never reported as a refusal: the worker
+            # signs the request again (fresh nonce, gas fitted to the state then) and sends it again.
+            self._retry_or_fail(action, failure.code, detail)
         else:
-            self._finish(
-                action,
-                ActionStatus.FAILED,
-                "refused_on_chain",
-                "The contract refused the action when it ran.",
+            self._finish(action, ActionStatus.FAILED, failure.code, detail)
+        if action.status == ActionStatus.FAILED:
+            action.tx_hash = tx_hash
+            action.block_number = block
+
+    def _explain(self, action: RelayAction, tx_hash: str | None, block: int | None) -> Failure:
+        """Why the action's request failed in `tx_hash` (cts.relayer.outcomes)."""
+        if tx_hash is None or block is None:
+            return Failure("unexplained", "no transaction")
+        run = RequestRun(
+            signer=to_checksum_address(action.signer),
+            target=to_checksum_address(action.target),
+            data=bytes.fromhex(action.calldata.removeprefix("0x")),
+            gas=int(action.gas),
+        )
+        try:
+            return self.explainer.explain(tx_hash, block, [run])[run]
+        except UNREACHABLE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("relayer: could not find out why action %s failed", action.id)
+            return Failure("unexplained", "error")
+
+    def _batch_failure(self, batch: Batch, receipt: Receipt) -> str:
+        """Why a whole batch transaction reverted, in a few words for the log and the actions' detail."""
+        if receipt.gas_used >= batch.gas_limit:
+            return "it ran out of gas"
+        try:
+            forwarder = self.chain.forwarder.address
+            return self.explainer.explain_transaction(
+                batch.sponsor, forwarder, batch.call_data, batch.gas_limit, receipt.block_number
             )
-        action.tx_hash = tx_hash
-        action.block_number = block
+        except UNREACHABLE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("relayer: could not find out why batch %s reverted", batch.id)
+            return "reason unknown"
 
     def _record_elsewhere(self, action: RelayAction, elsewhere: RanElsewhere) -> None:
         """Give an action the outcome of the transaction its request ran in; when that transaction's event
