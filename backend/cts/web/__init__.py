@@ -6,13 +6,14 @@ Layout:
     app.py        install_web: the pages, static files and HTML error pages on an application
     deps.py       the page context (user, language, CSRF), role checks, the submitted form, the chain reader
     forms.py      field checks, and the once-only guard of every mutating form
-    i18n.py       Ukrainian and English strings, error messages by code, money and date formats
+    i18n.py       Ukrainian and English: a thin layer over Babel's gettext catalogs (locale/) and formats
+    messages.py   texts looked up by a value: error messages by code, action names, names of states
     reads.py      read models: what the pages show, from the contracts' views and events
     files.py      evidence uploads and published descriptions, stored by their SHA-256
-    render.py     the Jinja2 environment
+    render.py     the Jinja2 environments (one per language, with the i18n extension)
     routes/       the pages, one router per audience
     demo.py       `seed_demo` and the `cts demo` command
-    templates/, static/
+    templates/, static/, locale/ (the .po catalogs; docs/translations.md)
 
 ``cts.web.app.install_web(app)`` adds the pages to an application (its API stays under /api). This package's
 ``__init__`` imports nothing, so that the `cts` command line stays quick.

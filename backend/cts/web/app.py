@@ -18,7 +18,9 @@ from cts.api import errors as api_errors
 from cts.core.db import utcnow
 from cts.crud import get_auth_session, is_auth_session_valid
 from cts.errors import CTSError, ServiceUnavailableError
+from cts.models import Language
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
+from cts.web.i18n import get_translator
 from cts.web.render import STATIC_DIR
 from cts.web.routes import pages_router
 
@@ -42,10 +44,15 @@ def _page_for(request: Request) -> Iterator[Page]:
         yield build_page(request, session, auth_session)
 
 
-def _status_heading(status: int) -> str:
-    return {403: "error.forbidden", 404: "error.not_found", 503: "error.unavailable"}.get(
-        status, "error.title"
-    )
+def _status_heading(page: Page, status: int) -> str:
+    t = page.t
+    if status == 403:
+        return t.gettext("Not allowed")
+    if status == 404:
+        return t.gettext("Page not found")
+    if status == 503:
+        return t.gettext("Temporarily unavailable")
+    return t.gettext("Something went wrong")
 
 
 def handle_sign_in_required(request: Request, error: Exception) -> Response:
@@ -56,14 +63,14 @@ def handle_sign_in_required(request: Request, error: Exception) -> Response:
 def handle_forbidden(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageForbidden)
     page = error.page
-    return page.error_page(403, "error.forbidden", page.t.error("role_required"))
+    return page.error_page(403, page.t.gettext("Not allowed"), page.t.error("role_required"))
 
 
 def handle_too_large(request: Request, error: Exception) -> Response:
     assert isinstance(error, PayloadTooLarge)
     page = error.page
     limit = page.t.filesize(page.settings.evidence_max_bytes)
-    return page.error_page(413, "error.title", page.t("evidence.evidence_too_large", limit=limit))
+    return page.error_page(413, _status_heading(page, 413), page.t.error("evidence_too_large", limit=limit))
 
 
 def handle_cts_error(request: Request, error: Exception) -> Response:
@@ -75,7 +82,7 @@ def handle_cts_error(request: Request, error: Exception) -> Response:
         logger.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
     with _page_for(request) as page:
         message = page.t.error(error.code, error.detail if status < 500 else None)
-        response = page.error_page(status, _status_heading(status), message, retry=status == 503)
+        response = page.error_page(status, _status_heading(page, status), message, retry=status == 503)
     if isinstance(error, ServiceUnavailableError):
         response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
@@ -87,14 +94,16 @@ def handle_http_exception(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     code = {404: "not_found", 405: "not_found"}.get(error.status_code, "bad_request")
     with _page_for(request) as page:
-        return page.error_page(error.status_code, _status_heading(error.status_code), page.t.error(code))
+        return page.error_page(
+            error.status_code, _status_heading(page, error.status_code), page.t.error(code)
+        )
 
 
 def handle_validation_error(request: Request, error: Exception) -> Response:
     if _is_api(request):
         return api_errors.handle_validation_error(request, error)
     with _page_for(request) as page:  # a malformed page address, such as /rounds/abc
-        return page.error_page(404, "error.not_found", page.t.error("not_found"))
+        return page.error_page(404, _status_heading(page, 404), page.t.error("not_found"))
 
 
 def handle_unexpected_error(request: Request, error: Exception) -> Response:
@@ -102,12 +111,15 @@ def handle_unexpected_error(request: Request, error: Exception) -> Response:
         return api_errors.handle_unexpected_error(request, error)
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     with _page_for(request) as page:
-        return page.error_page(500, "error.title", page.t.error("internal_error"))
+        return page.error_page(500, _status_heading(page, 500), page.t.error("internal_error"))
 
 
 def install_web(app: FastAPI) -> None:
     """Add the pages at "/", their static files at /static, and error pages for everything outside /api
-    (the API keeps its JSON errors)."""
+    (the API keeps its JSON errors). The compiled translations are loaded now: without them the service does
+    not start (CatalogMissingError says how to compile them)."""
+    for lang in Language:
+        get_translator(lang)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.add_exception_handler(SignInRequired, handle_sign_in_required)

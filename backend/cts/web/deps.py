@@ -24,7 +24,7 @@ from cts.relayer.context import ChainContext
 from cts.relayer.service import RelayerService
 from cts.web.files import DocumentStore, EvidenceStore
 from cts.web.forms import FormState, SubmittedForm
-from cts.web.i18n import Translator
+from cts.web.i18n import Translator, get_translator
 from cts.web.reads import ChainReader, build_read_context
 from cts.web.render import render_template
 
@@ -42,28 +42,29 @@ SECURITY_HEADERS = {
 }
 NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language"})
 
-# Navigation by role: (href, label key). The first entry is the role's home page.
+# Navigation by role: (href, the name of its label in the "nav" family of cts.web.messages). The first entry
+# is the role's home page.
 NAV: dict[Role | None, list[tuple[str, str]]] = {
     None: [
-        ("/signin", "nav.signin"),
-        ("/signup", "nav.signup"),
-        ("/rounds", "nav.rounds"),
-        ("/public", "nav.public"),
+        ("/signin", "signin"),
+        ("/signup", "signup"),
+        ("/rounds", "rounds"),
+        ("/public", "public"),
     ],
     Role.RESIDENT: [
-        ("/me", "nav.me"),
-        ("/programmes", "nav.programmes"),
-        ("/cases", "nav.cases"),
-        ("/rounds", "nav.rounds"),
+        ("/me", "me"),
+        ("/programmes", "programmes"),
+        ("/cases", "cases"),
+        ("/rounds", "rounds"),
     ],
-    Role.VERIFIER: [("/verify", "nav.verify"), ("/programmes", "nav.programmes"), ("/rounds", "nav.rounds")],
-    Role.COORDINATOR: [("/verify", "nav.verify"), ("/record", "nav.record"), ("/rounds", "nav.rounds")],
+    Role.VERIFIER: [("/verify", "verify"), ("/programmes", "programmes"), ("/rounds", "rounds")],
+    Role.COORDINATOR: [("/verify", "verify"), ("/record", "record"), ("/rounds", "rounds")],
     Role.COUNCIL: [
-        ("/council/residents", "nav.council"),
-        ("/rounds", "nav.rounds"),
-        ("/public", "nav.public"),
+        ("/council/residents", "council"),
+        ("/rounds", "rounds"),
+        ("/public", "public"),
     ],
-    Role.AUDITOR: [("/public", "nav.public"), ("/rounds", "nav.rounds")],
+    Role.AUDITOR: [("/public", "public"), ("/rounds", "rounds")],
 }
 
 
@@ -97,9 +98,9 @@ class Page:
     new_csrf_cookie: bool = False
     notices: list[str] = field(default_factory=list)
 
-    @cached_property
+    @property
     def t(self) -> Translator:
-        return Translator(self.lang)
+        return get_translator(self.lang)
 
     def _csrf_for(self, message: bytes) -> str:
         return hmac.new(_csrf_key(self.settings), message, hashlib.sha256).hexdigest()
@@ -195,9 +196,9 @@ class Page:
         self.finish(response)
         return response
 
-    def error_page(self, status: int, heading_key: str, message: str, retry: bool = False) -> HTMLResponse:
+    def error_page(self, status: int, heading: str, message: str, retry: bool = False) -> HTMLResponse:
         return self.render(
-            "error.html", {"heading": self.t(heading_key), "message": message, "retry": retry}, status=status
+            "error.html", {"heading": heading, "message": message, "retry": retry}, status=status
         )
 
     # ------------------------------------------------------------ helpers
@@ -243,7 +244,7 @@ def build_page(request: Request, session: Session, auth_session: AuthSession | N
     )
     notice = request.query_params.get("notice")
     if notice in NOTICES:
-        page.notices.append(page.t(f"notice.{notice}"))
+        page.notices.append(page.t.label("notice", notice))
     return page
 
 

@@ -111,8 +111,9 @@ class SubmittedForm:
 
     # ------------------------------------------------------------ accessors
 
-    def error(self, name: str, message_key: str, **params: Any) -> None:
-        self.errors.setdefault(name, self.t(message_key, **params))
+    def error(self, name: str, message: str) -> None:
+        """Record a field's error (already in the page's language); the first one stays."""
+        self.errors.setdefault(name, message)
 
     def raw(self, name: str) -> str:
         value = self.data.get(name)
@@ -127,18 +128,29 @@ class SubmittedForm:
         value = self.raw(name)
         if not value:
             if required:
-                self.error(name, "field.required")
+                self.error(name, self.t.gettext("Fill in this field."))
             return ""
         if len(value) > max_length:
-            self.error(name, "field.too_long", max=max_length)
+            self.error(
+                name,
+                self.t.ngettext("At most %(num)s character.", "At most %(num)s characters.", max_length),
+            )
         elif max_bytes is not None and len(value.encode("utf-8")) > max_bytes:
-            self.error(name, "field.too_many_bytes", max=max_bytes, letters=max_bytes // 2)
+            self.error(
+                name,
+                self.t.ngettext(
+                    "Too long: at most %(num)s byte (about %(letters)s Cyrillic letters).",
+                    "Too long: at most %(num)s bytes (about %(letters)s Cyrillic letters).",
+                    max_bytes,
+                    letters=self.t.number(max_bytes // 2),
+                ),
+            )
         return value
 
     def password(self, name: str) -> str:
         value = self.data.get(name)
         if not isinstance(value, str) or not value:
-            self.error(name, "field.required")
+            self.error(name, self.t.gettext("Fill in this field."))
             return ""
         return value
 
@@ -146,43 +158,43 @@ class SubmittedForm:
         value = self.raw(name).replace(" ", "").replace("\u00a0", "")
         if not value:
             if required:
-                self.error(name, "field.required")
+                self.error(name, self.t.gettext("Fill in this field."))
             return 0
         if not value.isdigit():
-            self.error(name, "field.integer")
+            self.error(name, self.t.gettext("Enter a whole number, for example 5."))
             return 0
         number = int(value)
         if number < minimum:
-            self.error(name, "field.min", min=minimum)
+            self.error(name, self.t.gettext("At least %(min)s.", min=self.t.number(minimum)))
         elif number > maximum:
-            self.error(name, "field.max", max=maximum)
+            self.error(name, self.t.gettext("At most %(max)s.", max=self.t.number(maximum)))
         return number
 
     def kopiyky(self, name: str, *, minimum: int = 1, maximum: int = 2**127) -> int:
         """An amount in hryvnias typed as 1234, 1 234,50 or 1234.5: its value in kopiyky (an integer)."""
         value = re.sub(r"[\s\u00a0\u202f]", "", self.raw(name)).removesuffix("грн").removeprefix("UAH")
         if not value:
-            self.error(name, "field.required")
+            self.error(name, self.t.gettext("Fill in this field."))
             return 0
         match = UAH_PATTERN.fullmatch(value)
         if match is None:
-            self.error(name, "field.amount")
+            self.error(name, self.t.gettext("Enter an amount in hryvnias, for example 1500 or 1500.50."))
             return 0
         amount = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
         if amount < minimum:
-            self.error(name, "field.amount_min", min=self.t.uah(minimum))
+            self.error(name, self.t.gettext("At least %(min)s.", min=self.t.uah(minimum)))
         elif amount > maximum:
-            self.error(name, "field.amount_max", max=self.t.uah(maximum))
+            self.error(name, self.t.gettext("At most %(max)s.", max=self.t.uah(maximum)))
         return amount
 
     def choice(self, name: str, options: Iterable[str], *, required: bool = True) -> str:
         value = self.raw(name)
         if not value:
             if required:
-                self.error(name, "field.choose")
+                self.error(name, self.t.gettext("Choose one of the options."))
             return ""
         if value not in set(options):
-            self.error(name, "field.choose")
+            self.error(name, self.t.gettext("Choose one of the options."))
             return ""
         return value
 
@@ -284,7 +296,7 @@ def handle_form(
         once.record(done)
     except FormInvalid:
         page.session.rollback()
-        form.message = t("form.check_fields")
+        form.message = t.gettext("Please check the fields marked below.")
         return rerender(422)
     except CTSError as error:
         page.session.rollback()

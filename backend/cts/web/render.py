@@ -1,5 +1,9 @@
-"""The Jinja2 environment of the pages: templates from the package, autoescaped, with the helpers every
-template uses (translation, money, dates, weights, static file URLs)."""
+"""The Jinja2 environments of the pages: templates from the package, autoescaped, with Jinja2's i18n
+extension (``_()``, ``ngettext()``, ``pgettext()``, ``{% trans %}``) bound to one language's catalog, and the
+helpers every template uses (money, numbers, dates, weights, static file URLs).
+
+There is one environment per language, made once: the gettext callables are the environment's own, so a
+page never sees another request's language."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from cts import __version__
+from cts.models import Language
 from cts.web.forms import FormState
+from cts.web.i18n import get_translator
 
 if TYPE_CHECKING:
     from cts.web.deps import Page
@@ -24,28 +30,35 @@ def static_url(name: str) -> str:
 
 
 @cache
-def environment() -> Environment:
+def environment(lang: Language) -> Environment:
+    t = get_translator(lang)
     env = Environment(
         loader=PackageLoader("cts.web", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["static"] = static_url
-    env.globals["blank"] = FormState.blank
+    # Not "newstyle": our callables fill the placeholders themselves (and write ngettext's count the
+    # locale's way); what they return is plain text, escaped like any other value.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        t.gettext, t.ngettext, newstyle=False, pgettext=t.pgettext, npgettext=t.npgettext
+    )
+    env.globals.update(
+        static=static_url,
+        blank=FormState.blank,
+        t=t,
+        number=t.number,
+        uah=t.uah,
+        when=t.when,
+        when_db=t.when_datetime,
+        weight=t.weight,
+        ratio=t.ratio,
+        filesize=t.filesize,
+    )
     return env
 
 
 def render_template(template: str, page: Page, **context: Any) -> str:
-    t = page.t
-    helpers = {
-        "t": t,
-        "uah": t.uah,
-        "when": t.when,
-        "when_db": t.when_datetime,
-        "weight": t.weight,
-        "ratio": t.ratio,
-        "filesize": t.filesize,
-    }
-    return environment().get_template(template).render(page=page, **helpers, **context)
+    return environment(page.lang).get_template(template).render(page=page, **context)

@@ -15,7 +15,7 @@ from web_helpers import PASSWORD, PHONE, Served, Shots
 
 from cts.models import Language, User
 from cts.web.demo import picture, travel
-from cts.web.i18n import Translator
+from cts.web.i18n import Translator, get_translator
 from cts.web.reads import call_struct
 
 if TYPE_CHECKING:
@@ -47,9 +47,9 @@ def choose_language(page: Page, lang: str) -> None:
 def sign_in(page: Page, t: Translator, lang: str, login: str) -> None:
     page.goto("/signin")
     choose_language(page, lang)
-    page.get_by_label(t("signin.login")).fill(login)
-    page.get_by_label(t("signin.password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=t("signin.submit")).click()
+    page.get_by_label(t.gettext("Phone number or e-mail")).fill(login)
+    page.get_by_label(t.gettext("Password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=t.gettext("Sign in")).click()
     page.wait_for_load_state()
 
 
@@ -80,7 +80,7 @@ def user_id(served: Served, email: str) -> int:
 def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shots, lang: str) -> None:
     """Sign up; the council registers her; she submits a case with a photo; a verifier approves it; she
     votes with the live preview; the round is finalised and the result shows."""
-    world, t = served.world, Translator(Language(lang))
+    world, t = served.world, get_translator(Language(lang))
     people = world.people
     pitchers = people.residents[:2]
     world.register(*pitchers)
@@ -95,47 +95,50 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     resident.goto("/")
     shots(resident, "home")
     choose_language(resident, lang)
-    resident.get_by_role("link", name=t("nav.signup")).first.click()
-    resident.get_by_label(t("signup.name")).fill("Олена Тестова")
-    resident.get_by_label(t("signup.email")).fill(email)
-    resident.get_by_label(t("signup.password"), exact=True).fill("калина і вишиванка")
+    resident.get_by_role("link", name=t.pgettext("navigation", "Sign up")).first.click()
+    resident.get_by_label(t.gettext("Your name")).fill("Олена Тестова")
+    resident.get_by_label(t.gettext("E-mail (optional)")).fill(email)
+    resident.get_by_label(t.gettext("Password"), exact=True).fill("калина і вишиванка")
     shots(resident, "signup-form")
-    resident.get_by_role("button", name=t("signup.submit")).click()
-    resident.get_by_role("heading", name=t("me.hello", name="Олена Тестова")).wait_for()
-    assert t("me.not_registered_title") in resident.content()
+    resident.get_by_role("button", name=t.gettext("Create my account")).click()
+    resident.get_by_role("heading", name=t.gettext("Hello, %(name)s!", name="Олена Тестова")).wait_for()
+    assert t.gettext("Waiting for confirmation") in resident.content()
     shots(resident, "signed-up-waiting-for-the-council")
 
     # 2. The council registers her after the identity check.
     council = open_phone(browser, served, lang)
     sign_in(council, t, lang, people.council.email)
-    council.get_by_label(t("council.person")).select_option(str(user_id(served, email)))
-    council.get_by_label(t("council.identity_check")).fill("ЦНАП-2025-0001")
+    council.get_by_label(t.gettext("Person to register")).select_option(str(user_id(served, email)))
+    council.get_by_label(t.gettext("Identity check reference")).fill("ЦНАП-2025-0001")
     shots(council, "council-registers-her")
-    council.get_by_role("button", name=t("council.register_submit")).click()
+    council.get_by_role("button", name=t.gettext("Register")).click()
     wait_for_action(council)
     shots(council, "council-registration-done")
 
     # 3. She submits a useful case with a photo.
     resident.goto("/me")
-    assert t("me.not_registered_title") not in resident.content()
-    resident.get_by_role("link", name=t("me.submit_case")).click()
-    resident.get_by_label(t("case_new.programme")).select_option(str(programme))
-    resident.get_by_label(t("case_new.evidence")).set_input_files(
+    assert t.gettext("Waiting for confirmation") not in resident.content()
+    resident.get_by_role("link", name=t.gettext("Submit a useful case")).click()
+    resident.get_by_label(t.gettext("Programme")).select_option(str(programme))
+    resident.get_by_label(t.gettext("Photo or document")).set_input_files(
         files=[{"name": "park.png", "mimeType": "image/png", "buffer": picture(7000 + len(lang))}]
     )
     shots(resident, "case-form")
-    resident.get_by_role("button", name=t("case_new.submit")).click()
+    resident.get_by_role("button", name=t.gettext("Send the case")).click()
     wait_for_action(resident)
-    assert t("case.pending") in resident.get_by_text(t("action.case_status")).locator("..").inner_text()
+    assert (
+        t.label("case", "pending")
+        in resident.get_by_text(t.gettext("Status of the case:")).locator("..").inner_text()
+    )
     shots(resident, "case-sent-waiting-for-a-verifier")
     case_id = int(world.hromada.cases.functions.caseCount().call())
 
     # 4. A verifier approves it on their phone.
     verifier = open_phone(browser, served, lang)
     sign_in(verifier, t, lang, people.verifier.email)
-    assert verifier.get_by_role("link", name=t("verify.evidence")).first.is_visible()
+    assert verifier.get_by_role("link", name=t.gettext("View the evidence")).first.is_visible()
     shots(verifier, "verifier-queue")
-    verifier.get_by_role("button", name=t("verify.approve_one", id=case_id)).click()
+    verifier.get_by_role("button", name=t.gettext("Approve case #%(id)s", id=case_id)).click()
     wait_for_action(verifier)
     shots(verifier, "verifier-approved")
 
@@ -143,31 +146,32 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     resident.goto("/me")
     assert resident.get_by_test_id("balance").inner_text().startswith("4")
     shots(resident, "balance-4-rv")
-    resident.get_by_role("link", name=t("me.vote_in", title="Бюджет участі")).click()
-    resident.get_by_label(t("vote.credits_for", title="Лавки в парку")).fill("3")
-    resident.get_by_label(t("vote.credits_for", title="Світло в укритті")).fill("1")
+    resident.get_by_role("link", name=t.gettext("Vote: %(title)s", title="Бюджет участі")).click()
+    resident.get_by_label(t.gettext("RV for “%(title)s”", title="Лавки в парку")).fill("3")
+    resident.get_by_label(t.gettext("RV for “%(title)s”", title="Світло в укритті")).fill("1")
     separator = "," if lang == "uk" else "."
     assert resident.get_by_test_id("weight-1").inner_text() == f"1{separator}732"
     assert resident.get_by_test_id("weight-2").inner_text() == f"1{separator}000"
     assert resident.get_by_test_id("vote-left").inner_text() == "0"
-    assert not resident.get_by_role("button", name=t("vote.preview")).is_visible()  # JavaScript previews
+    preview = resident.get_by_role("button", name=t.gettext("Preview the weights"))
+    assert not preview.is_visible()  # JavaScript previews
     shots(resident, "ballot-live-preview")
-    resident.get_by_label(t("vote.credits_for", title="Лавки в парку")).fill("4")
+    resident.get_by_label(t.gettext("RV for “%(title)s”", title="Лавки в парку")).fill("4")
     assert resident.get_by_test_id("vote-left").inner_text() == "-1"
-    assert resident.get_by_text(t("vote.over")).is_visible()
+    assert resident.get_by_text(t.gettext("You are giving more RV than you have.")).is_visible()
     shots(resident, "ballot-too-many-rv")
-    resident.get_by_label(t("vote.credits_for", title="Лавки в парку")).fill("3")
-    resident.get_by_role("button", name=t("vote.cast")).click()
+    resident.get_by_label(t.gettext("RV for “%(title)s”", title="Лавки в парку")).fill("3")
+    resident.get_by_role("button", name=t.gettext("Cast my vote")).click()
     wait_for_action(resident)
     shots(resident, "ballot-cast")
     resident.goto("/me/history")
-    assert t("history.escrow", round=round_id) in resident.content()
+    assert t.gettext("Ballot in round #%(round)s: RV held", round=round_id) in resident.content()
     shots(resident, "rv-history")
 
     # 6. The vote closes; anyone signed in may finalise; the result shows.
     travel(world.w3, 86_400 + 60)
     resident.goto(f"/rounds/{round_id}")
-    resident.get_by_role("button", name=t("round.finalise")).click()
+    resident.get_by_role("button", name=t.gettext("Finalise the round")).click()
     wait_for_action(resident)
     resident.goto(f"/rounds/{round_id}")
     vote = world.hromada.vote
@@ -179,7 +183,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     assert t.uah(total) in resident.get_by_test_id("funded-total").inner_text()
     shots(resident, "round-results")
     resident.goto("/public")
-    assert resident.get_by_role("heading", name=t("public.title")).is_visible()
+    assert resident.get_by_role("heading", name=t.gettext("Public figures")).is_visible()
     shots(resident, "public-figures")
 
 
@@ -187,7 +191,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
 def test_a_verifier_approves_selected_cases_in_one_batch(
     served: Served, browser: Browser, shots: Shots, lang: str
 ) -> None:
-    world, t = served.world, Translator(Language(lang))
+    world, t = served.world, get_translator(Language(lang))
     residents = world.people.residents[:3]
     world.register(*residents)
     programme = world.open_programme(title="Плетіння сіток")
@@ -195,17 +199,21 @@ def test_a_verifier_approves_selected_cases_in_one_batch(
 
     verifier = open_phone(browser, served, lang)
     sign_in(verifier, t, lang, world.people.verifier.email)
-    assert verifier.get_by_test_id("queue-count").inner_text() == t("verify.count", count=3)
+    assert verifier.get_by_test_id("queue-count").inner_text() == t.ngettext(
+        "%(num)s case waiting", "%(num)s cases waiting", 3
+    )
     shots(verifier, "queue-of-three")
     for case_id in (first, second):
-        verifier.get_by_label(f"{t('cases.case', id=case_id)}: Плетіння сіток").check()
+        verifier.get_by_label(f"{t.gettext('Case #%(id)s', id=case_id)}: Плетіння сіток").check()
     shots(verifier, "two-selected")
-    verifier.get_by_role("button", name=t("verify.approve_selected")).click()
+    verifier.get_by_role("button", name=t.gettext("Approve selected")).click()
     wait_for_action(verifier)
     shots(verifier, "batch-approved")
     verifier.goto("/verify")
-    assert verifier.get_by_test_id("queue-count").inner_text() == t("verify.count", count=1)
-    assert verifier.get_by_label(f"{t('cases.case', id=third)}: Плетіння сіток").is_visible()
+    assert verifier.get_by_test_id("queue-count").inner_text() == t.ngettext(
+        "%(num)s case waiting", "%(num)s cases waiting", 1
+    )
+    assert verifier.get_by_label(f"{t.gettext('Case #%(id)s', id=third)}: Плетіння сіток").is_visible()
     shots(verifier, "one-left")
     statuses = [int(world.hromada.cases.functions.caseOf(c).call()[4]) for c in (first, second, third)]
     assert statuses == [2, 2, 1]  # Approved, Approved, Pending

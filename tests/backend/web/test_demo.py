@@ -43,7 +43,7 @@ def test_the_demo_has_people_programmes_cases_and_a_round_open_for_voting(
     with TestClient(app, base_url="https://testserver") as client:
         homes = {
             "olena@demo.example": ("/me", "7</span> RV"),
-            "verifier@demo.example": ("/verify", 'data-testid="queue-count">Справ у черзі: 4<'),
+            "verifier@demo.example": ("/verify", 'data-testid="queue-count">4 справи в черзі<'),
             "rada@demo.example": ("/council/residents", "Андрій Лисенко"),
             "auditor@demo.example": ("/public", "Бюджет участі 2025"),
         }

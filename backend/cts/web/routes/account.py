@@ -85,9 +85,9 @@ def signin(
         try:
             login = normalize_login(login_text)
         except ValueError:
-            form.error("login", "field.login")
+            form.error("login", form.t.gettext("Enter your phone number (+380…) or your e-mail address."))
     if form.errors:
-        form.message = t("form.check_fields")
+        form.message = t.gettext("Please check the fields marked below.")
         return _signin_form(page, form.state(), 422)
     try:
         request = page.request
@@ -138,18 +138,30 @@ def _registration(form: SubmittedForm, lang: Language) -> UserRegister | None:
         try:
             phone = normalize_phone(phone_text)
         except ValueError:
-            form.error("phone", "field.phone")
+            form.error(
+                "phone",
+                form.t.gettext("Enter the number in international format, for example +380 67 123 45 67."),
+            )
     if email_text:
         try:
             email = normalize_email(email_text)
         except ValueError:
-            form.error("email", "field.email")
+            form.error("email", form.t.gettext("Enter an e-mail address, for example olena@example.org."))
     if not phone_text and not email_text:
-        form.error("phone", "field.phone_or_email")
+        form.error("phone", form.t.gettext("Give a phone number or an e-mail address (or both)."))
     if password and len(password) < PASSWORD_MIN_LENGTH:
-        form.error("password", "field.password_short", min=PASSWORD_MIN_LENGTH)
+        form.error(
+            "password",
+            form.t.ngettext(
+                "The password needs at least %(num)s character.",
+                "The password needs at least %(num)s characters.",
+                PASSWORD_MIN_LENGTH,
+            ),
+        )
     elif len(password) > 1024:
-        form.error("password", "field.too_long", max=1024)
+        form.error(
+            "password", form.t.ngettext("At most %(num)s character.", "At most %(num)s characters.", 1024)
+        )
     form.check()
     return UserRegister(
         phone=phone,
@@ -206,7 +218,7 @@ def signup(page: PageDep, form: FormDep, password_hasher: PasswordHasherDep) -> 
 @router.post("/signout", include_in_schema=False)
 def signout(page: PageDep, form: FormDep) -> Response:
     if not form.csrf_ok:
-        return page.error_page(400, "error.title", page.t.error("csrf_failed"))
+        return page.error_page(400, page.t.gettext("Something went wrong"), page.t.error("csrf_failed"))
     if page.auth_session is not None:
         page.auth_session.is_revoked = True
         page.session.commit()
@@ -222,10 +234,10 @@ def signout(page: PageDep, form: FormDep) -> Response:
 def switch_language(page: PageDep, form: FormDep) -> Response:
     """Remembered in a cookie, and as the signed-in user's preference (which the API and e-mails use)."""
     if not form.csrf_ok:
-        return page.error_page(400, "error.title", page.t.error("csrf_failed"))
+        return page.error_page(400, page.t.gettext("Something went wrong"), page.t.error("csrf_failed"))
     chosen = form.raw("lang")
     if chosen not in (Language.UK.value, Language.EN.value):
-        return page.error_page(400, "error.title", page.t.error("bad_request"))
+        return page.error_page(400, page.t.gettext("Something went wrong"), page.t.error("bad_request"))
     lang = Language(chosen)
     if page.user is not None and page.user.preferred_language != lang:
         page.user.preferred_language = lang

@@ -27,12 +27,16 @@ def action_message(page: Page, action: RelayAction) -> str:
     t = page.t
     if action.status == ActionStatus.QUEUED:
         if action.error_code:
-            return t("status.retrying", reason=t.error(action.error_code, action.error_detail))
-        return t("status.queued_message")
+            return t.gettext(
+                "Will be sent again: %(reason)s", reason=t.error(action.error_code, action.error_detail)
+            )
+        return t.gettext("Accepted; waiting to be sent to the blockchain.")
     if action.status == ActionStatus.SUBMITTED:
-        return t("status.submitted_message")
+        return t.gettext("Sent to the blockchain; waiting for confirmation.")
     if action.status == ActionStatus.CONFIRMED:
-        return t("status.confirmed_message", block=action.block_number or 0)
+        return t.gettext(
+            "Done: recorded on the blockchain in block %(block)s.", block=action.block_number or 0
+        )
     return t.error(action.error_code or "refused_on_chain", action.error_detail)
 
 

@@ -98,11 +98,14 @@ def register_resident(page: CouncilPage, form: FormDep, reader: ReaderDep, relay
         user_id = form.integer("user", minimum=1)
         reference = form.text("identity_check", max_length=200)
         if reference and len(reference) < 4:
-            form.error("identity_check", "field.too_short", min=4)
+            form.error(
+                "identity_check",
+                form.t.ngettext("At least %(num)s character.", "At least %(num)s characters.", 4),
+            )
         form.check()
         user = page.session.get(User, user_id)
         if user is None or user.role != Role.RESIDENT:
-            form.error("user", "field.choose")
+            form.error("user", form.t.gettext("Choose one of the options."))
             form.check()
         assert user is not None
         digest = identity_hash(page.settings, reference)
@@ -123,7 +126,7 @@ def appoint_coordinator(page: CouncilPage, form: FormDep, reader: ReaderDep, rel
     def act() -> str:
         user = page.session.get(User, form.integer("user", minimum=1))
         if user is None or user.role != Role.COORDINATOR:
-            form.error("user", "field.choose")
+            form.error("user", form.t.gettext("Choose one of the options."))
         form.check()
         assert user is not None
         cases = relayer.chain.hromada.cases
@@ -160,7 +163,8 @@ def render_programmes(
             "changes": PROGRAMME_CHANGES,
             "face_value": reader.face_value_kopiyky(),
             "verifiers": [
-                (u.wallet.address, f"{u.display_name} · {page.t('role.' + u.role.value)}") for u in verifiers
+                (u.wallet.address, f"{u.display_name} · {page.t.label('role', u.role.value)}")
+                for u in verifiers
             ],
         },
         status=status,
@@ -184,14 +188,21 @@ def _programme_params(
     days = form.integer("days", minimum=1, maximum=3650)
     chosen = [a for a in form.data.getlist("verifiers") if isinstance(a, str)]
     if not chosen or any(a not in verifier_addresses for a in chosen):
-        form.error("verifiers", "council.verifiers_needed")
+        form.error("verifiers", form.t.gettext("Choose at least one verifier."))
     quorum = form.integer("quorum", minimum=1, maximum=32)
     if chosen and quorum > len(chosen):
-        form.error("quorum", "council.quorum_too_big", count=len(chosen))
+        form.error(
+            "quorum",
+            form.t.ngettext(
+                "Only %(num)s verifier is chosen.", "Only %(num)s verifiers are chosen.", len(chosen)
+            ),
+        )
     if reward and token_cap and token_cap < reward:
-        form.error("token_cap", "council.cap_below_reward")
+        form.error("token_cap", form.t.gettext("It must hold at least one reward."))
     if reward and per_resident and (per_resident < reward or per_resident > token_cap):
-        form.error("per_resident_cap", "council.per_resident_invalid")
+        form.error(
+            "per_resident_cap", form.t.gettext("At least one reward, and no more than the programme's RV.")
+        )
     form.check()
     digest = page.documents.save(Document(title, description))
     return (title, digest, reward, case_value, token_cap, per_resident, now, now + days * DAY, quorum, chosen)
@@ -276,8 +287,8 @@ def render_rounds(
             "tab": "rounds",
             "forms": forms,
             "rounds": rounds,
-            "rules": [(str(i), page.t(f"rule.{rule}")) for i, rule in enumerate(ALLOCATION_RULES)],
-            "screening_reasons": [(str(c), page.t(f"screening.{c}")) for c in SCREENING_REASONS],
+            "rules": [(str(i), page.t.label("rule", rule)) for i, rule in enumerate(ALLOCATION_RULES)],
+            "screening_reasons": [(str(c), page.t.label("screening", c)) for c in SCREENING_REASONS],
         },
         status=status,
     )
@@ -303,9 +314,9 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
         max_per_ballot = form.integer("max_per_ballot", minimum=1, maximum=128)
         max_credits = form.integer("max_credits", minimum=0, maximum=2**64 - 1)
         if min_per_ballot and max_per_ballot and min_per_ballot > max_per_ballot:
-            form.error("max_per_ballot", "council.ballot_sizes")
+            form.error("max_per_ballot", form.t.gettext("Must be at least the fewest."))
         if max_projects and max_per_ballot > max_projects:
-            form.error("max_per_ballot", "field.max", max=max_projects)
+            form.error("max_per_ballot", form.t.gettext("At most %(max)s.", max=form.t.number(max_projects)))
         form.check()
         digest = page.documents.save(Document(title, description))
         now = reader.now()
@@ -371,7 +382,7 @@ def render_fund(
             "forms": _forms(failed, state),
             "fund": fund,
             "names": names_by_address(page.session, [loan.applicant for loan in fund.loans]),
-            "sources": [(str(s), page.t(f"source.{s}")) for s in DEPOSIT_SOURCES],
+            "sources": [(str(s), page.t.label("source", s)) for s in DEPOSIT_SOURCES],
         },
         status=status,
     )

@@ -36,10 +36,10 @@ def _target(page: Page) -> tuple[str, str, Path | None]:
     return page.settings.rpc_url, key, page.settings.manifest_path
 
 
-def _help(page: Page, heading_key: str, command: str, reason: str = "", status: int = 503) -> Response:
+def _help(page: Page, heading: str, command: str, reason: str = "", status: int = 503) -> Response:
     return page.render(
         "audit_help.html",
-        {"heading": page.t(heading_key), "command": command, "reason": reason},
+        {"heading": heading, "command": command, "reason": reason},
         status=status,
     )
 
@@ -84,7 +84,7 @@ def audit_report(request: Request, page: PageDep) -> Response:
     state, with charts. Rebuilt when the chain has moved on since the last one."""
     audit = _audit_modules()
     if audit is None:
-        return _help(page, "audit.report_title", _report_command(page))
+        return _help(page, page.t.gettext("Audit report"), _report_command(page))
     rpc, key, manifest = _target(page)
     try:
         with audit["RpcClient"](rpc) as client:
@@ -95,10 +95,12 @@ def audit_report(request: Request, page: PageDep) -> Response:
             result = audit["run_audit"](client, key, manifest=manifest, track_series=True)
             html, _document = audit["build_report"](client, result)
     except audit["AuditError"] as error:
-        return _help(page, "audit.report_title", _report_command(page), reason=str(error))
+        return _help(page, page.t.gettext("Audit report"), _report_command(page), reason=str(error))
     except Exception:
         logger.exception("the audit report could not be built")
-        return _help(page, "audit.report_title", _report_command(page), reason=page.t.error("internal_error"))
+        return _help(
+            page, page.t.gettext("Audit report"), _report_command(page), reason=page.t.error("internal_error")
+        )
     request.app.state.web_audit_report = ((key, head), html)
     return HTMLResponse(html)
 
@@ -108,7 +110,7 @@ def export_round(round_id: IdParam, page: PageDep) -> Response:
     """A round's ballots as a pabulib file (`cts export-pabulib`), from the chain's events."""
     audit = _audit_modules()
     if audit is None:
-        return _help(page, "audit.export_title", _export_command(page, round_id))
+        return _help(page, page.t.gettext("Ballots of the round (pabulib)"), _export_command(page, round_id))
     rpc, key, manifest = _target(page)
     try:
         with audit["RpcClient"](rpc) as client, tempfile.TemporaryDirectory() as folder:
@@ -118,12 +120,19 @@ def export_round(round_id: IdParam, page: PageDep) -> Response:
             content = out.read_text(encoding="utf-8")
     except audit["AuditError"] as error:
         return _help(
-            page, "audit.export_title", _export_command(page, round_id), reason=str(error), status=404
+            page,
+            page.t.gettext("Ballots of the round (pabulib)"),
+            _export_command(page, round_id),
+            reason=str(error),
+            status=404,
         )
     except Exception:
         logger.exception("the pabulib export could not be built")
         return _help(
-            page, "audit.export_title", _export_command(page, round_id), reason=page.t.error("internal_error")
+            page,
+            page.t.gettext("Ballots of the round (pabulib)"),
+            _export_command(page, round_id),
+            reason=page.t.error("internal_error"),
         )
     name = re.sub(r"[^A-Za-z0-9_-]", "_", key) or "hromada"
     return PlainTextResponse(

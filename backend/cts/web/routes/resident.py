@@ -68,11 +68,11 @@ def take_evidence(page: Page, form: SubmittedForm) -> StoredEvidence | None:
             return page.evidence.save(upload.file)
         except EvidenceError as error:
             limit = page.t.filesize(page.settings.evidence_max_bytes)
-            form.error("evidence", f"evidence.{error.code}", limit=limit)
+            form.error("evidence", page.t.error(error.code, limit=limit))
             return None
     kept = page.evidence.find(form.raw("evidence_sha256"))
     if kept is None:
-        form.error("evidence", "evidence.evidence_missing")
+        form.error("evidence", page.t.error("evidence_missing"))
     return kept
 
 
@@ -90,7 +90,7 @@ def render_case_form(
         # A blackout: keep what the person chose, so that sending again later loses nothing.
         chosen = form.values.get("programme", "")
         open_programmes = (
-            [(chosen, page.t("case_new.programme_number", id=chosen))] if chosen.isdigit() else []
+            [(chosen, page.t.gettext("Programme #%(id)s", id=chosen))] if chosen.isdigit() else []
         )
         if status == 200:
             status = 503
@@ -100,8 +100,11 @@ def render_case_form(
         "programmes": open_programmes,
         "kept": kept,
         "max_bytes": page.settings.evidence_max_bytes,
-        "heading": page.t("case_new.title"),
-        "lead": page.t("case_new.lead"),
+        "heading": page.t.gettext("Submit a useful case"),
+        "lead": page.t.gettext(
+            "Add a photo or document that shows the work. Only verifiers see the file; only its fingerprint "
+            "(SHA-256) goes on the blockchain."
+        ),
         "action": "/cases/new",
         **extra,
     }
@@ -151,30 +154,37 @@ def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
 
 def _next_links(page: Page, action: RelayAction) -> list[tuple[str, str]]:
     t = page.t
+    nav = t.labels("nav")
+    cases, account, votes = ("/cases", nav["cases"]), ("/me", nav["me"]), ("/rounds", nav["rounds"])
+    verify, record = ("/verify", nav["verify"]), ("/record", nav["record"])
+    residents = ("/council/residents", t.gettext("Residents"))
+    programmes = ("/council/programmes", t.gettext("Programmes"))
+    rounds = ("/council/rounds", t.gettext("Rounds"))
+    fund = ("/council/fund", t.gettext("Fund"))
     by_kind: dict[str, list[tuple[str, str]]] = {
-        "submitCase": [("/cases", t("nav.cases")), ("/me", t("nav.me"))],
-        "castBallot": [("/rounds", t("nav.rounds")), ("/me", t("nav.me"))],
-        "withdrawBallot": [("/rounds", t("nav.rounds"))],
-        "pitchProject": [("/rounds", t("nav.rounds"))],
-        "finalise": [("/rounds", t("nav.rounds"))],
-        "approveCase": [("/verify", t("nav.verify"))],
-        "approveCases": [("/verify", t("nav.verify"))],
-        "rejectCase": [("/verify", t("nav.verify"))],
-        "recordCase": [("/record", t("nav.record")), ("/verify", t("nav.verify"))],
-        "addResident": [("/council/residents", t("council.residents"))],
-        "grantRole": [("/council/residents", t("council.residents"))],
-        "createProgramme": [("/council/programmes", t("council.programmes"))],
-        "pauseProgramme": [("/council/programmes", t("council.programmes"))],
-        "resumeProgramme": [("/council/programmes", t("council.programmes"))],
-        "closeProgramme": [("/council/programmes", t("council.programmes"))],
-        "createRound": [("/council/rounds", t("council.rounds"))],
-        "screenProject": [("/council/rounds", t("council.rounds"))],
-        "deposit": [("/council/fund", t("council.fund"))],
-        "approveLoan": [("/council/fund", t("council.fund"))],
-        "disburseLoan": [("/council/fund", t("council.fund"))],
-        "recordRepayment": [("/council/fund", t("council.fund"))],
+        "submitCase": [cases, account],
+        "castBallot": [votes, account],
+        "withdrawBallot": [votes],
+        "pitchProject": [votes],
+        "finalise": [votes],
+        "approveCase": [verify],
+        "approveCases": [verify],
+        "rejectCase": [verify],
+        "recordCase": [record, verify],
+        "addResident": [residents],
+        "grantRole": [residents],
+        "createProgramme": [programmes],
+        "pauseProgramme": [programmes],
+        "resumeProgramme": [programmes],
+        "closeProgramme": [programmes],
+        "createRound": [rounds],
+        "screenProject": [rounds],
+        "deposit": [fund],
+        "approveLoan": [fund],
+        "disburseLoan": [fund],
+        "recordRepayment": [fund],
     }
-    return by_kind.get(action.kind, [("/", t("nav.home"))])
+    return by_kind.get(action.kind, [("/", nav["home"])])
 
 
 def find_action(page: Page, action_id: str) -> RelayAction:

@@ -155,12 +155,20 @@ def cast_ballot(
                     allocations[project.id] = credits
         form.check()
         if not allocations:
-            form.error(f"credits_{eligible[0].id}" if eligible else "credits", "vote.none")
+            form.error(
+                f"credits_{eligible[0].id}" if eligible else "credits",
+                form.t.gettext("Give at least 1 RV to one of the projects."),
+            )
             form.check()
         if round_view.max_credits_per_project:
             for project_id, credits in allocations.items():
                 if credits > round_view.max_credits_per_project:
-                    form.error(f"credits_{project_id}", "field.max", max=round_view.max_credits_per_project)
+                    form.error(
+                        f"credits_{project_id}",
+                        form.t.gettext(
+                            "At most %(max)s.", max=form.t.number(round_view.max_credits_per_project)
+                        ),
+                    )
             form.check()
         ids = sorted(allocations)
         function = relayer.chain.hromada.vote.functions.castBallot(

@@ -67,9 +67,14 @@ def approve(page: VerifierPage, form: FormDep, reader: ReaderDep, relayer: Relay
         else:
             ids = form.ids("case_ids")
             if not ids:
-                form.error("case_ids", "verify.none_selected")
+                form.error("case_ids", form.t.gettext("Tick at least one case."))
             elif len(ids) > BATCH_LIMIT:
-                form.error("case_ids", "verify.too_many", max=BATCH_LIMIT)
+                form.error(
+                    "case_ids",
+                    form.t.ngettext(
+                        "At most %(num)s case at once.", "At most %(num)s cases at once.", BATCH_LIMIT
+                    ),
+                )
         form.check()
         cases = relayer.chain.hromada.cases.functions
         function = cases.approveCase(ids[0]) if len(ids) == 1 else cases.approveCases(ids)
@@ -97,7 +102,7 @@ def render_case(
             "names": names_by_address(page.session, [case.resident]),
             "form": form or page.blank(),
             "reject_form": reject_form or page.blank("reject"),
-            "reasons": [(str(code), page.t(f"reason.{code}")) for code in REJECTION_REASONS],
+            "reasons": [(str(code), page.t.label("reason", code)) for code in REJECTION_REASONS],
         },
         status=status,
     )
@@ -179,8 +184,11 @@ def render_record_form(
         kept,
         status,
         residents=_resident_options(page, reader),
-        heading=page.t("record.title"),
-        lead=page.t("record.lead"),
+        heading=page.t.gettext("Record a case for a resident"),
+        lead=page.t.gettext(
+            "For residents without a smartphone or internet: choose the person and the programme, and add a "
+            "photo or scan."
+        ),
         action="/record",
     )
 

@@ -14,9 +14,9 @@
   var SCALE_SQUARED = BigInt("1000000000000000000"); // 10^18
   var SCALE = BigInt("1000000000"); // 10^9: the weight's nine decimals
   var MILLI = BigInt("1000000"); // 10^6: down to three decimals
-  var uk = document.documentElement.lang === "uk";
-  var decimalSeparator = uk ? "," : ".";
-  var groupSeparator = uk ? "\u00a0" : ",";
+  // The page's locale writes numbers this way (Babel's data, given by the server).
+  var decimalSeparator = form.dataset.decimalSymbol || ".";
+  var groupSeparator = form.dataset.groupSymbol || ",";
   var available = BigInt(form.dataset.available || "0");
   var used = document.getElementById("vote-used");
   var left = document.getElementById("vote-left");

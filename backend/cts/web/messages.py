@@ -1,0 +1,327 @@
+"""The texts the pages look up by a value at run time: error messages by code, what each action is called,
+and the names of roles, states, rules, reasons and ledger buckets.
+
+They are written in English, the catalogs' msgids; each table is built by a function of a Translator, so
+that every text is a plain gettext call that ``pybabel extract`` finds, and the Translator builds each table
+once per language. Words that mean different things in different places carry a context (``pgettext``):
+a round's "scheduled" and a programme's "scheduled" may take different Ukrainian forms.
+
+A test (tests/backend/web/test_i18n.py) checks that every value the chain, the database or the code can
+give has an entry here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cts.web.i18n import Translator
+
+
+def error_messages(t: Translator) -> dict[str, str]:
+    """What a person reads for each error code (of CTSError, the relayer, its worker, the pages, the
+    evidence store, and the contracts' refusals as cts.relayer.errors names them)."""
+    _ = t.gettext
+    return {
+        # cts.errors
+        "internal_error": _("Something went wrong on our side. Please try again later."),
+        "bad_request": _("The request could not be processed."),
+        "not_authenticated": _("Please sign in."),
+        "session_expired": _("Your session has ended. Please sign in again."),
+        "invalid_credentials": _("The phone number or e-mail and the password do not match."),
+        "permission_denied": _("You are not allowed to do this."),
+        "role_required": _("This page or action is not for your role."),
+        "account_disabled": _("This account is disabled. Please contact your hromada's coordinator."),
+        "not_found": _("Not found."),
+        "conflict": _("This conflicts with the current state."),
+        "account_exists": _("An account with this phone number or e-mail already exists. Try signing in."),
+        "invalid_input": _("Some values are not acceptable."),
+        "validation_error": _("Some fields are missing or wrong."),
+        "rate_limited": _("Too many attempts in a row. Please wait a few minutes and try again."),
+        "service_unavailable": _("The service is temporarily unavailable. Please try again in a minute."),
+        "keystore_error": _("Something went wrong on our side. Please try again later."),
+        "idempotency_key_reused": _(
+            "This form was already used for another action. Please open the form again."
+        ),
+        # the relayer
+        "chain_unavailable": _(
+            "The blockchain cannot be reached right now (perhaps a power cut), so nothing was done. Send the "
+            "form again in a minute — what you typed is kept."
+        ),
+        "not_sponsored": _("This action is not available to your role."),
+        "gas_budget_exceeded": _("You have used today's allowance of actions. Please try again tomorrow."),
+        "relayer_not_configured": _(
+            "The service is not set up for any hromada yet. Please tell the administrator."
+        ),
+        # the relayer's worker
+        "refused_on_chain": _(
+            "The blockchain refused the action when it ran (things may have changed meanwhile). Check and "
+            "try again."
+        ),
+        "batch_reverted": _("The transaction failed; it will be sent again."),
+        "batch_lost": _("The transaction was lost; it will be sent again."),
+        "request_skipped": _("The request expired on the way; it will be sent again."),
+        "request_expired": _("The signed request expired."),
+        "outcome_unknown": _(
+            "The action ran in a transaction the service could not find, so it was not sent a second time. "
+            "Check the result or ask the administrator."
+        ),
+        "signer_unavailable": _("The account that asked no longer exists."),
+        "nonce_used": _("This signed request was already used."),
+        # the pages
+        "csrf_failed": _("The form has expired or was opened in another window. Check it and send it again."),
+        "form_key_missing": _("The form arrived incomplete. Check it and send it again."),
+        # the contracts' refusals (cts.relayer.errors names them after the custom errors)
+        "resident_registry_not_active": _(
+            "The council has not confirmed you as a resident yet (or your participation is suspended)."
+        ),
+        "access_control_unauthorized_account": _(
+            "Your account does not hold the role this action needs on the blockchain."
+        ),
+        "useful_case_not_verifier": _("You are not a verifier of this programme."),
+        "useful_case_self_approval": _("You cannot decide your own case or one you recorded."),
+        "useful_case_unknown_programme": _("There is no such programme."),
+        "useful_case_unknown_case": _("There is no such case."),
+        "balanced_vote_unknown_round": _("There is no such round."),
+        "balanced_vote_unknown_project": _("There is no such project in this round."),
+        "community_fund_unknown_loan": _("There is no such loan."),
+        "resident_registry_unknown_resident": _("There is no such resident."),
+        "useful_case_unexpected_programme_state": _(
+            "The programme does not take this now (not started, ended, paused or closed)."
+        ),
+        "balanced_vote_unexpected_round_state": _("The round is at another stage now — refresh the page."),
+        "community_fund_unexpected_loan_state": _("The loan is at another stage now."),
+        "resident_registry_unexpected_status": _("The resident's status does not allow this."),
+        "useful_case_duplicate_evidence": _(
+            "This evidence was already used for another case. Add a new photo or document."
+        ),
+        "useful_case_already_decided": _("You have already decided this case."),
+        "useful_case_not_pending": _("This case is already decided."),
+        "useful_case_programme_cap_exceeded": _("The programme has no RV left for this case."),
+        "useful_case_resident_cap_exceeded": _("The programme's limit per person has been reached."),
+        "useful_case_invalid_caps": _(
+            "The RV caps do not fit: the programme's cap must hold a reward, and the per-person cap must not "
+            "exceed it."
+        ),
+        "useful_case_invalid_window": _("The programme's window is not valid."),
+        "useful_case_invalid_quorum": _("Approvals needed must be between 1 and the number of verifiers."),
+        "useful_case_title_too_long": _(
+            "The title is too long: at most 200 bytes (about 100 Cyrillic letters)."
+        ),
+        "useful_case_empty_title": _("Give the programme a title."),
+        "useful_case_duplicate_verifier": _("A verifier is named twice."),
+        "useful_case_too_many_verifiers": _("The programme has too many verifiers."),
+        "useful_case_not_settleable": _("The case has not yet met the approvals or rejections it needs."),
+        "useful_case_batch_too_large": _("Too many cases at once."),
+        "useful_case_empty_batch": _("Tick at least one case."),
+        "useful_case_resident_not_active": _(
+            "The resident of this case is suspended; it cannot be rewarded now."
+        ),
+        "resident_registry_system_contract": _("This address belongs to one of the hromada's contracts."),
+        "resident_registry_address_in_use": _("This account is already registered."),
+        "resident_registry_identity_in_use": _(
+            "This identity check is already registered to another resident."
+        ),
+        "community_fund_duplicate_receipt": _("This receipt was already recorded."),
+        "community_fund_insufficient_capital": _("The fund does not have enough available capital for this."),
+        "balanced_vote_round_full": _("This round takes no more projects."),
+        "balanced_vote_no_ballot": _("You have no ballot in this round."),
+        "balanced_vote_insufficient_rv": _("You do not have enough RV for this ballot. Give fewer RV."),
+        "balanced_vote_project_not_eligible": _("One of the projects is not eligible."),
+        "balanced_vote_duplicate_project": _("A project appears twice."),
+        "balanced_vote_projects_not_sorted": _("Projects must be in order."),
+        "balanced_vote_ballot_size": _("Too few or too many projects in the ballot for this round's rules."),
+        "balanced_vote_credits_above_cap": _("Too many RV on one project for this round's rules."),
+        "balanced_vote_zero_credits": _("Every project in a ballot needs at least 1 RV."),
+        "balanced_vote_empty_ballot": _("Give at least 1 RV to one of the projects."),
+        "balanced_vote_ask_exceeds_fund": _("The ask is larger than the round's fund."),
+        "balanced_vote_loan_mismatch": _("The loan does not match your application for this amount."),
+        "balanced_vote_invalid_windows": _("The round's windows are not valid."),
+        "balanced_vote_invalid_rules": _("The ballot rules do not fit the number of projects."),
+        "balanced_vote_invalid_max_projects": _("The most projects allowed is not valid."),
+        "community_fund_repayment_too_large": _("The repayment is more than is owed."),
+        "community_fund_invalid_schedule": _("The instalment schedule is not valid."),
+        "community_fund_project_not_payable": _("This project is not funded, or was already paid."),
+        "rv_token_recipient_not_resident": _("The recipient is not an active resident."),
+        "erc2771_forwarder_invalid_signer": _("This signed request is not valid any more."),
+        "erc2771_forwarder_expired_request": _("This signed request has expired."),
+        # the evidence store (cts.web.files.EvidenceError)
+        "evidence_missing": _("Add a photo or document."),
+        "evidence_too_large": _(
+            "The file is too large: at most %(limit)s. Make the photo smaller or send another file."
+        ),
+        "evidence_type": _(
+            "This kind of file is not accepted: send a photo (JPEG, PNG, WebP, HEIC) or a PDF document."
+        ),
+    }
+
+
+def action_kinds(t: Translator) -> dict[str, str]:
+    """What an action is called, by the contract function it calls."""
+    _ = t.gettext
+    return {
+        "submitCase": _("Submitting a useful case"),
+        "recordCase": _("Recording a case for a resident"),
+        "approveCase": _("Approving a case"),
+        "approveCases": _("Approving several cases"),
+        "rejectCase": _("Rejecting a case"),
+        "castBallot": _("Casting a ballot"),
+        "withdrawBallot": _("Withdrawing a ballot"),
+        "pitchProject": _("Pitching a project"),
+        "finalise": _("Finalising a round"),
+        "addResident": _("Registering a resident"),
+        "grantRole": _("Appointing a coordinator"),
+        "createProgramme": _("Creating a programme"),
+        "pauseProgramme": _("Pausing a programme"),
+        "resumeProgramme": _("Resuming a programme"),
+        "closeProgramme": _("Closing a programme"),
+        "createRound": _("Opening a round"),
+        "screenProject": _("Screening a project"),
+        "deposit": _("Recording a deposit"),
+        "approveLoan": _("Approving a loan"),
+        "disburseLoan": _("Paying out a loan"),
+        "recordRepayment": _("Recording a repayment"),
+        "applyForLoan": _("Applying for a loan"),
+        "suspendResident": _("Suspending a resident"),
+        "addResidents": _("Registering residents"),
+        "reinstateResident": _("Reinstating a resident"),
+        "migrateResident": _("Moving a resident to a new wallet"),
+        "addVerifier": _("Adding a verifier"),
+        "removeVerifier": _("Removing a verifier"),
+        "setQuorum": _("Changing the approvals needed"),
+        "setRules": _("Changing a round's rules"),
+        "cancelRound": _("Cancelling a round"),
+        "refund": _("Refunding RV"),
+        "approveLoanByRound": _("Approving a loan by a round's result"),
+        "openCycle": _("Opening a reporting cycle"),
+        "payGrant": _("Paying a grant"),
+        "releaseProjectFunds": _("Releasing a project's funds"),
+        "rejectLoan": _("Rejecting a loan"),
+        "cancelLoan": _("Cancelling a loan"),
+        "markDefaulted": _("Writing off a loan"),
+        "settleCase": _("Settling a case"),
+    }
+
+
+def labels(t: Translator) -> dict[str, dict[str, str]]:
+    """The names of values the pages show, by family: roles, states, rules, reasons, ledger buckets..."""
+    _ = t.gettext
+    pgettext = t.pgettext
+    return {
+        "nav": {
+            "label": pgettext("navigation", "Main menu"),
+            "skip": pgettext("navigation", "Skip to content"),
+            "home": pgettext("navigation", "Home"),
+            "me": pgettext("navigation", "My account"),
+            "programmes": pgettext("navigation", "Programmes"),
+            "cases": pgettext("navigation", "My cases"),
+            "rounds": pgettext("navigation", "Votes"),
+            "verify": pgettext("navigation", "Cases to check"),
+            "record": pgettext("navigation", "Record a case"),
+            "council": pgettext("navigation", "Council"),
+            "public": pgettext("navigation", "Public figures"),
+            "signin": pgettext("navigation", "Sign in"),
+            "signup": pgettext("navigation", "Sign up"),
+            "signout": pgettext("navigation", "Sign out"),
+        },
+        "role": {
+            "resident": pgettext("role", "resident"),
+            "verifier": pgettext("role", "verifier"),
+            "coordinator": pgettext("role", "coordinator"),
+            "council": pgettext("role", "council"),
+            "auditor": pgettext("role", "auditor"),
+        },
+        "notice": {
+            "already_sent": _("This form was already sent — nothing was done twice. Here is the result."),
+            "signed_out": _("You have signed out."),
+            "welcome": _("Your account is ready. Welcome!"),
+            "language": _("Language changed."),
+        },
+        "history": {
+            "migration": pgettext("RV movement", "Moved to a new wallet"),
+            "burn": pgettext("RV movement", "Burned"),
+            "other": pgettext("RV movement", "Other movement"),
+        },
+        "programme": {
+            "scheduled": pgettext("programme state", "not started"),
+            "open": pgettext("programme state", "open"),
+            "ended": pgettext("programme state", "ended"),
+            "paused": pgettext("programme state", "paused"),
+            "closed": pgettext("programme state", "closed"),
+        },
+        "case": {
+            "none": pgettext("case status", "unknown"),
+            "pending": pgettext("case status", "being checked"),
+            "approved": pgettext("case status", "approved"),
+            "rejected": pgettext("case status", "rejected"),
+        },
+        "status": {
+            "queued": pgettext("action status", "queued"),
+            "submitted": pgettext("action status", "sent"),
+            "confirmed": pgettext("action status", "done"),
+            "failed": pgettext("action status", "failed"),
+            "expired": pgettext("action status", "expired"),
+        },
+        "round": {
+            "scheduled": pgettext("round state", "scheduled"),
+            "pitching": pgettext("round state", "pitching"),
+            "screening": pgettext("round state", "screening"),
+            "voting": pgettext("round state", "voting open"),
+            "tallying": pgettext("round state", "voting closed"),
+            "finalised": pgettext("round state", "finalised"),
+            "cancelled": pgettext("round state", "cancelled"),
+        },
+        "rule": {
+            "quadratic_funding": pgettext("allocation rule", "quadratic funding"),
+            "proportional": pgettext("allocation rule", "proportional to weight"),
+            "greedy": pgettext("allocation rule", "by weight while the fund lasts"),
+        },
+        "project": {
+            "pitched": pgettext("project status", "awaiting screening"),
+            "eligible": pgettext("project status", "eligible"),
+            "ineligible": pgettext("project status", "not eligible"),
+        },
+        "reason": {
+            "1": pgettext("reason for rejecting a case", "The evidence cannot be read"),
+            "2": pgettext("reason for rejecting a case", "Does not match the programme"),
+            "3": pgettext("reason for rejecting a case", "Repeats a case already counted"),
+            "4": pgettext("reason for rejecting a case", "Another reason"),
+        },
+        "programme_change": {
+            "pause": _("Pause “%(title)s”"),
+            "resume": _("Resume “%(title)s”"),
+            "close": _("Close “%(title)s” for good"),
+        },
+        "screening": {
+            "1": pgettext("reason a project is ineligible", "Does not meet the round's rules"),
+            "2": pgettext("reason a project is ineligible", "Incomplete description"),
+            "3": pgettext("reason a project is ineligible", "Another reason"),
+        },
+        "source": {
+            "0": pgettext("source of a deposit", "Donor"),
+            "1": pgettext("source of a deposit", "Local budget"),
+            "2": pgettext("source of a deposit", "Other"),
+        },
+        "loan": {
+            "none": pgettext("loan state", "unknown"),
+            "applied": pgettext("loan state", "applied"),
+            "approved": pgettext("loan state", "approved"),
+            "rejected": pgettext("loan state", "rejected"),
+            "active": pgettext("loan state", "active"),
+            "overdue": pgettext("loan state", "overdue"),
+            "repaid": pgettext("loan state", "repaid"),
+            "defaulted": pgettext("loan state", "written off"),
+            "cancelled": pgettext("loan state", "cancelled"),
+        },
+        "ledger": {
+            "deposits": pgettext("fund ledger", "Deposits in all"),
+            "available": pgettext("fund ledger", "Available capital"),
+            "programmeReserves": pgettext("fund ledger", "Programme reserves"),
+            "tokenFund": pgettext("fund ledger", "Token fund"),
+            "roundReserves": pgettext("fund ledger", "Round reserves"),
+            "committed": pgettext("fund ledger", "Committed to projects"),
+            "loansOutstanding": pgettext("fund ledger", "Loans outstanding"),
+            "grantsPaid": pgettext("fund ledger", "Grants paid"),
+            "writtenOff": pgettext("fund ledger", "Written off"),
+        },
+    }
