@@ -12,15 +12,22 @@ import re
 from cts.chain.errors import ContractRevert
 from cts.errors import CTSError, PermissionDeniedError, RateLimitedError, ServiceUnavailableError
 
+# The Retry-After of a 503 while the node is away: the relayer's worker finds the node back within a second
+# of its return, so a client that asks again after a few seconds is not sent away for longer than it must.
+CHAIN_RETRY_AFTER_SECONDS = 5
+
 
 class ChainUnavailableError(ServiceUnavailableError):
-    """Raised when the chain's node does not answer: nothing was queued; retry after a while."""
+    """Raised when the chain's node does not answer: nothing was queued; retry after a few seconds."""
 
     code = "chain_unavailable"
     detail = (
         "The blockchain cannot be reached right now, so nothing was done. "
-        "Your request is safe to send again in a minute."
+        "Your request is safe to send again in a few seconds."
     )
+
+    def __init__(self, detail: str | None = None, retry_after: int = CHAIN_RETRY_AFTER_SECONDS) -> None:
+        super().__init__(detail, retry_after)
 
 
 class NotSponsoredError(PermissionDeniedError):

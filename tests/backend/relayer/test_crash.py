@@ -14,13 +14,15 @@ import pytest
 from conftest import RelayEnv, h
 from sqlalchemy import select
 
-from cts.models import Batch, BatchStatus, RelayAction
+from cts.chain.client import wait_until
+from cts.core.config import Settings
+from cts.models import Batch, BatchStatus, RelayAction, SponsorAccount
 
 CTS = str(Path(sys.executable).with_name("cts"))
 
 
-def worker_process(env: RelayEnv, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    """`cts relayer run --until-idle` in its own process, configured like the test's app."""
+def worker_environment(env: RelayEnv, fault: str | None = None, lease: str = "1") -> dict[str, str]:
+    """The environment of a `cts relayer run` configured like the test's app."""
     settings = env.settings
     environment = {
         **os.environ,
@@ -30,15 +32,20 @@ def worker_process(env: RelayEnv, fault: str | None = None) -> subprocess.Comple
         "CTS_MANIFEST_PATH": str(settings.manifest_path),
         "CTS_RPC_URL": settings.rpc_url,
         "CTS_RELAYER_SPONSOR_KEYS": ",".join(settings.sponsor_keys()),
-        "CTS_RELAYER_LEASE_SECONDS": "1",
+        "CTS_RELAYER_LEASE_SECONDS": lease,
         "CTS_RELAYER_POLL_SECONDS": "0.05",
     }
     environment.pop("CTS_RELAYER_FAULT", None)
     if fault:
         environment["CTS_RELAYER_FAULT"] = fault
+    return environment
+
+
+def worker_process(env: RelayEnv, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`cts relayer run --until-idle` in its own process, configured like the test's app."""
     return subprocess.run(
         [CTS, "relayer", "run", "--until-idle", "--timeout", "60"],
-        env=environment,
+        env=worker_environment(env, fault),
         capture_output=True,
         text=True,
         timeout=120,
@@ -113,3 +120,62 @@ def _known(env: RelayEnv, tx_hash: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def lease_owner(env: RelayEnv) -> str | None:
+    with env.app.state.session_factory() as session:
+        account = session.scalars(select(SponsorAccount)).first()
+        return None if account is None else account.lease_owner
+
+
+def test_a_worker_killed_mid_batch_is_replaced_and_its_batch_resumed_within_seconds(
+    ready: RelayEnv, tmp_path: Path
+) -> None:
+    """Two `cts relayer run` processes for one sponsor account, with the default lease (renewed while a worker
+    lives): the one holding it dies with SIGKILL right after writing a batch down; the other takes over
+    when the lease runs out and sends that very batch, a few seconds after the death."""
+    env = ready
+    lease = Settings.model_fields["relayer_lease_seconds"].default
+    assert lease <= 5
+    logs = [open(tmp_path / f"worker-{n}.log", "w") for n in (1, 2)]  # noqa: SIM115
+    first = subprocess.Popen(
+        [CTS, "relayer", "run"],
+        env=worker_environment(env, fault="after_persist", lease=str(lease)),
+        stdout=logs[0],
+        stderr=subprocess.STDOUT,
+    )
+    standby = None
+    try:
+        assert wait_until(lambda: lease_owner(env) is not None, timeout=30)
+        holder = lease_owner(env)
+        standby = subprocess.Popen(
+            [CTS, "relayer", "run"],
+            env=worker_environment(env, lease=str(lease)),
+            stdout=logs[1],
+            stderr=subprocess.STDOUT,
+        )
+        time.sleep(2 * lease)  # the standby waits; the heartbeat keeps the first one's lease
+        assert lease_owner(env) == holder and first.poll() is None
+        action_id = submit(env, "standby-takes-over")
+        first.wait(timeout=30)
+        died = time.monotonic()
+        assert first.returncode == -signal.SIGKILL
+        assert wait_until(
+            lambda: env.status(env.people.residents[0], action_id)["status"] == "confirmed",
+            timeout=30,
+            interval=0.05,
+        )
+        recovered = time.monotonic() - died
+        assert recovered < lease + 3, f"recovered {recovered:.1f} s after the kill"
+        assert lease_owner(env) not in (None, holder)
+        assert cases_of(env, "standby-takes-over") == 1
+        with env.app.state.session_factory() as session:
+            batch = session.scalars(select(Batch).order_by(Batch.id.desc())).first()
+            assert batch is not None and batch.status == BatchStatus.CONFIRMED and len(batch.attempts) == 1
+    finally:
+        for process in (first, standby):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+        for log in logs:
+            log.close()
