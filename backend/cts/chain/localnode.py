@@ -6,11 +6,13 @@ well-known development mnemonic, 1,000,000 ether per account, a 30M gas block li
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,22 @@ def free_port() -> int:
         return port
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Run in a child between fork and exec (`preexec_fn`): ask Linux to send the child SIGTERM when the
+    thread that started it ends, so that a parent killed outright leaves no orphan behind. Elsewhere, and
+    where libc cannot be loaded, nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def find_executable(name: str) -> str:
     local = REPO_ROOT / "node_modules" / ".bin" / name
     if local.exists():
@@ -59,6 +77,8 @@ class LocalNode:
     # Keep the chain across restarts (a node that "goes away and comes back"): Anvil's --state file,
     # Ganache's database folder.
     state_path: Path | None = None
+    # Stop the node when the thread that started it ends (die_with_parent): for `cts demo`.
+    die_with_parent: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -125,6 +145,7 @@ class LocalNode:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent if self.die_with_parent else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -73,7 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=worker.run_forever, args=(stop,), name="relayer-worker", daemon=True)
         thread.start()
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
         stop.set()
         if thread is not None:
@@ -111,7 +111,12 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--with-worker", action="store_true", help="run the relayer worker in the same process"
+        "--with-worker",
+        action="store_true",
+        help="run the relayer worker in the same process (convenient; `cts relayer run` apart is sturdier)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="uvicorn's"
     )
     serve.set_defaults(handler=_serve)
 

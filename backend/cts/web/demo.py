@@ -12,10 +12,16 @@ the worker served until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io
+import json
+import os
 import secrets
+import signal
+import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -26,14 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from cts.chain.client import Sender
 from cts.chain.deploy import HromadaSpec, onboard
-from cts.chain.localnode import DEV_MNEMONIC
+from cts.chain.localnode import DEV_MNEMONIC, die_with_parent
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory
@@ -380,21 +385,29 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """`cts demo`: a local chain, CTS deployed, the demo hromada seeded, the pages served with the worker."""
+    """`cts demo`: a local chain, CTS deployed, the demo hromada seeded; then the API and pages (`cts serve`)
+    and the relayer worker (`cts relayer run`) in processes of their own, watched and restarted until
+    Ctrl-C, which stops them all and the chain."""
     import shutil
 
-    import uvicorn
-
-    from cts.api.main import create_app
     from cts.chain.artifacts import REPO_ROOT
     from cts.chain.deploy import deploy_shared
     from cts.chain.localnode import LocalNode, LocalNodeError
     from cts.core.db import upgrade_database
 
-    folder: Path = args.var or REPO_ROOT / "var" / "demo"
+    folder: Path = (args.var or REPO_ROOT / "var" / "demo").resolve()
+    if not port_is_free(args.host, args.port):
+        print(
+            f"cts demo: {args.host}:{args.port} is in use: stop what runs there, or pass --port",
+            file=sys.stderr,
+        )
+        return 1
     shutil.rmtree(folder, ignore_errors=True)  # a fresh demo every time: its chain is new too
     folder.mkdir(parents=True)
-    node = LocalNode(kind=args.node, port=args.chain_port, log_path=folder / "chain.log")
+    node = LocalNode(
+        kind=args.node, port=args.chain_port, log_path=folder / "chain.log", die_with_parent=True
+    )
+    children: Children | None = None
     try:
         node.start()
     except LocalNodeError as error:
@@ -405,39 +418,247 @@ def demo_command(args: argparse.Namespace) -> int:
         w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
         deployer = Sender(w3, w3.eth.accounts[0])
         shared = deploy_shared(deployer)
-        settings = Settings(
-            environment="development",
-            database_url=f"sqlite:///{folder / 'cts.sqlite3'}",
-            master_key=SecretStr(secrets.token_urlsafe(32)),
-            manifest_path=folder / "manifest.json",
-            rpc_url=node.url,
-            var_dir=folder,
-            relayer_sponsor_keys=SecretStr(dev_key(DEFAULT_SPONSOR_INDEX)),
-            relayer_poll_seconds=0.1,
-            relayer_resubmit_after_seconds=5,
-        )
+        files = DemoFiles.write(folder, node.url)
+        settings = files.settings()
         upgrade_database(settings.database_url)
         result = seed_demo(settings, deployer, shared, say=lambda line: print(f"  {line}"))
         base_url = f"http://{args.host}:{args.port}"
+        # From here on Ctrl-C (or SIGTERM) stops the children in order; before, it interrupts the seeding.
+        stop = _stop_on_signals()
+        children = Children(folder, files.environment(), node)
+        children.add(
+            "api", ["serve", "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
+        )
+        children.add("worker", ["relayer", "run"])
+        children.start_all()
+        if not wait_for_http(f"{base_url}/api/docs", timeout=60, stop=stop):
+            if stop.is_set():
+                return 0
+            print(
+                f"cts demo: the API did not answer at {base_url} (see {folder / 'api.log'})", file=sys.stderr
+            )
+            return 1
         print()
         print("CTS demo is ready. Sign in with:")
         print("\n".join(result.lines(base_url)))
         print(f"Public figures: {base_url}/public   API: {base_url}/api/docs   Stop with Ctrl-C.")
-        app = create_app(settings)
-        stop = threading.Event()
-        factory = build_session_factory(build_engine(settings.database_url))
-        worker = RelayerWorker(settings, factory, ChainContext.from_settings(settings))
-        thread = threading.Thread(target=worker.run_forever, args=(stop,), name="relayer-worker", daemon=True)
-        thread.start()
-        try:
-            uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-        finally:
-            stop.set()
-            thread.join(timeout=10)
-            worker.release_leases()
+        print(
+            "The API (cts serve) and the relayer worker (cts relayer run) run as processes of their own; "
+            f"one that dies is restarted.\n  Their logs: {folder}/api.log, worker.log; their process ids: "
+            f"{folder}/processes.json (kill one to restart it).\n  Their settings, master key by file: "
+            f"{files.env_file}; e.g. one more worker by hand: set -a; . {files.env_file}; set +a; "
+            "bin/cts relayer run"
+        )
+        children.watch(stop)
         return 0
     except (CTSError, DemoError) as error:
         print(f"cts demo: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     finally:
+        if children is not None:
+            children.stop_all()
         node.stop()
+        print("cts demo: stopped")
+
+
+# ---------------------------------------------------------------- the demo's processes
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    """The files that let each part of the demo be (re)started alone: the master key and the sponsor key
+    (mode 0600, never printed), and `demo.env` with the CTS_* settings (paths, no secret)."""
+
+    folder: Path
+    rpc_url: str
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.folder / "master-key"
+
+    @property
+    def sponsor_keys_file(self) -> Path:
+        return self.folder / "sponsor-keys"
+
+    @property
+    def env_file(self) -> Path:
+        return self.folder / "demo.env"
+
+    @classmethod
+    def write(cls, folder: Path, rpc_url: str) -> DemoFiles:
+        files = cls(folder, rpc_url)
+        write_secret(files.master_key_file, secrets.token_urlsafe(32))
+        write_secret(files.sponsor_keys_file, dev_key(DEFAULT_SPONSOR_INDEX))
+        lines = [f"{name}={value}" for name, value in files.environment().items()]
+        files.env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return files
+
+    def environment(self) -> dict[str, str]:
+        """The CTS_* variables of the demo's API and worker (the secrets by file)."""
+        return {
+            "CTS_ENVIRONMENT": "development",
+            "CTS_DATABASE_URL": f"sqlite:///{self.folder / 'cts.sqlite3'}",
+            "CTS_MASTER_KEY_FILE": str(self.master_key_file),
+            "CTS_MANIFEST_PATH": str(self.folder / "manifest.json"),
+            "CTS_RPC_URL": self.rpc_url,
+            "CTS_VAR_DIR": str(self.folder),
+            "CTS_RELAYER_SPONSOR_KEYS_FILE": str(self.sponsor_keys_file),
+            "CTS_RELAYER_POLL_SECONDS": "0.1",
+            "CTS_RELAYER_RESUBMIT_AFTER_SECONDS": "5",
+        }
+
+    def settings(self) -> Settings:
+        environment = self.environment()
+        return Settings(
+            environment="development",
+            database_url=environment["CTS_DATABASE_URL"],
+            master_key_file=self.master_key_file,
+            manifest_path=Path(environment["CTS_MANIFEST_PATH"]),
+            rpc_url=self.rpc_url,
+            var_dir=self.folder,
+            relayer_sponsor_keys_file=self.sponsor_keys_file,
+            relayer_poll_seconds=0.1,
+            relayer_resubmit_after_seconds=5,
+        )  # type: ignore[call-arg]  # the master key comes from its file
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Write a secret readable by its owner alone (created 0600, never widened)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_http(url: str, timeout: float, stop: threading.Event | None = None) -> bool:
+    """Whether `url` answers (any HTTP status) within `timeout` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        try:
+            httpx.get(url, timeout=2)
+            return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C (SIGINT) or SIGTERM, so that the demo stops its children in order."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    exits: list[float] = field(default_factory=list)
+    given_up: bool = False
+
+
+@dataclass
+class Children:
+    """`cts` commands run as child processes of the demo: each in its own session (Ctrl-C reaches the demo
+    alone, which then stops them in order), each told by the kernel to stop if the demo itself dies
+    (PR_SET_PDEATHSIG on Linux), each restarted when it dies; their ids in processes.json."""
+
+    folder: Path
+    environment: dict[str, str]
+    node: Any = None
+    children: dict[str, Child] = field(default_factory=dict)
+    max_restarts_per_minute: int = 5
+
+    def add(self, name: str, arguments: list[str]) -> None:
+        self.children[name] = Child(name, [sys.executable, "-m", "cts.cli", *arguments])
+
+    def start_all(self) -> None:
+        for child in self.children.values():
+            self._start(child)
+        self._write_ids()
+
+    def _start(self, child: Child) -> None:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CTS_")}
+        environment.update(self.environment)
+        with open(self.folder / f"{child.name}.log", "ab") as log:
+            child.process = subprocess.Popen(  # noqa: S603 (our own command)
+                child.command,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent,  # only sets the parent-death signal
+            )
+
+    def _write_ids(self) -> None:
+        ids = {name: c.process.pid for name, c in self.children.items() if c.process is not None}
+        if self.node is not None and self.node.process is not None:
+            ids["chain"] = self.node.process.pid
+        path = self.folder / "processes.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(ids), encoding="utf-8")
+        temporary.replace(path)
+
+    def watch(self, stop: threading.Event, interval: float = 0.5) -> None:
+        """Until `stop` is set: restart a child that exited (at most max_restarts_per_minute times a
+        minute each), saying so; return, saying so, if the chain itself stopped."""
+        while not stop.wait(interval):
+            if (
+                self.node is not None
+                and self.node.process is not None
+                and self.node.process.poll() is not None
+            ):
+                print(
+                    f"cts demo: the chain stopped (exit code {self.node.process.returncode}); see chain.log"
+                )
+                return
+            for child in self.children.values():
+                code = None if child.process is None else child.process.poll()
+                if code is None or child.given_up:
+                    continue
+                now = time.monotonic()
+                child.exits = [t for t in child.exits if now - t < 60] + [now]
+                log = self.folder / f"{child.name}.log"
+                if len(child.exits) > self.max_restarts_per_minute:
+                    child.given_up = True
+                    print(f"cts demo: {child.name} keeps exiting (code {code}); not restarting it: see {log}")
+                    continue
+                print(f"cts demo: {child.name} exited (code {code}); restarting it (its log: {log})")
+                self._start(child)
+                self._write_ids()
+
+    def stop_all(self, timeout: float = 10) -> None:
+        """SIGTERM to each child (the API first), then SIGKILL to any still running after `timeout`."""
+        running = [c.process for c in self.children.values() if c.process is not None]
+        running = [process for process in running if process.poll() is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
