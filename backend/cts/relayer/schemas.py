@@ -13,8 +13,9 @@ from typing import Annotated, Self
 from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from sqlalchemy.orm import object_session
 
-from cts.models import ActionStatus, RelayAction
+from cts.models import ActionStatus, Language, RelayAction, User
 
 UINT16_MAX = 2**16 - 1
 UINT40_MAX = 2**40 - 1
@@ -69,13 +70,19 @@ class _Input(BaseModel):
 
 
 class ActionPublic(BaseModel):
-    """An action the relayer accepted, and what became of it."""
+    """An action the relayer accepted, and what became of it.
+
+    `message` is what the pages say of it, in the language of the person who asked; `error_code` is the
+    stable code of a refusal or a failure (a contract's refusal is its custom error in snake case, e.g.
+    balanced_vote_unexpected_round_state; or out_of_gas, failed_unexplained, request_expired...), and
+    `error_detail` the relayer's own words for it in English, with the decoded error and its arguments."""
 
     id: str
     kind: str
     status: ActionStatus
     message: str
     error_code: str | None
+    error_detail: str | None = None
     tx_hash: str | None
     block_number: int | None
     created_at: datetime
@@ -87,8 +94,9 @@ class ActionPublic(BaseModel):
             id=action.public_id,
             kind=action.kind,
             status=action.status,
-            message=status_message(action),
+            message=status_message(action, _language_of(action)),
             error_code=action.error_code,
+            error_detail=action.error_detail,
             tx_hash=action.tx_hash,
             block_number=action.block_number,
             created_at=action.created_at,
@@ -96,8 +104,22 @@ class ActionPublic(BaseModel):
         )
 
 
-def status_message(action: RelayAction) -> str:
-    """What a resident reads about their action."""
+def _language_of(action: RelayAction) -> Language | None:
+    """The preferred language of the person who asked for the action (None if it cannot be told)."""
+    session = object_session(action)
+    if session is None or action.user_id is None:
+        return None
+    user = session.get(User, action.user_id)
+    return None if user is None else user.preferred_language
+
+
+def status_message(action: RelayAction, lang: Language | None = None) -> str:
+    """What a resident reads about their action: the pages' text in `lang`, or in English without it."""
+    if lang is not None:
+        from cts.web.i18n import get_translator  # the pages' catalogs; imported late (cts.web imports us)
+        from cts.web.routes.common import action_text
+
+        return action_text(get_translator(lang), action)
     if action.status == ActionStatus.QUEUED:
         if action.error_code:
             return f"Waiting to be sent again: {action.error_detail}"

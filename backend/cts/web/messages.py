@@ -46,7 +46,7 @@ def error_messages(t: Translator) -> dict[str, str]:
         # the relayer
         "chain_unavailable": _(
             "The blockchain cannot be reached right now (perhaps a power cut), so nothing was done. Send the "
-            "form again in a minute — what you typed is kept."
+            "form again in a few seconds — what you typed is kept."
         ),
         "not_sponsored": _("This action is not available to your role."),
         "gas_budget_exceeded": _("You have used today's allowance of actions. Please try again tomorrow."),
@@ -65,6 +65,14 @@ def error_messages(t: Translator) -> dict[str, str]:
         "outcome_unknown": _(
             "The action ran in a transaction the service could not find, so it was not sent a second time. "
             "Check the result or ask the administrator."
+        ),
+        # why a request failed when it ran (cts.relayer.outcomes); never said of a contract's refusal
+        "out_of_gas": _(
+            "It ran out of gas: the blockchain changed after the action was prepared, and it needed more "
+            "than it was given."
+        ),
+        "failed_unexplained": _(
+            "It failed when it ran, and the service could not find out why; nothing was changed."
         ),
         "signer_unavailable": _("The account that asked no longer exists."),
         "nonce_used": _("This signed request was already used."),

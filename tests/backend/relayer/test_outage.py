@@ -58,7 +58,7 @@ def test_actions_wait_while_the_chain_is_away_then_complete(
             for resident, action_id in ids:
                 action = env.status(resident, action_id)
                 assert action["status"] == "queued"
-                assert "waiting" in action["message"].lower()
+                assert "чекає" in action["message"]  # "waiting", in the resident's language
             status = env.client.get("/api/relayer/status").json()
             assert status["chain_reachable"] is False and status["queued"] == len(ids)
             assert any("does not answer" in alert for alert in status["alerts"])

@@ -185,13 +185,24 @@ def refused_ballot(env: RelayEnv) -> tuple[Any, str]:
     return alice, str(response.json()["id"])
 
 
-def test_a_real_refusal_when_it_ran_says_which_rule_in_the_api(env: RelayEnv) -> None:
+def prefer(env: RelayEnv, user: Any, language: str) -> None:
+    with env.app.state.session_factory() as session:
+        session.get(User, user.id).preferred_language = Language(language)  # type: ignore[union-attr]
+        session.commit()
+
+
+def test_a_real_refusal_when_it_ran_says_which_rule_in_the_api_in_the_residents_language(
+    env: RelayEnv,
+) -> None:
     alice, action_id = refused_ballot(env)
     refused = env.status(alice, action_id)
     assert refused["status"] == "failed"
     assert refused["error_code"] == "balanced_vote_unexpected_round_state", refused
-    assert "round" in refused["message"].lower() and "BalancedVoteUnexpectedRoundState" in refused["message"]
+    assert refused["message"].startswith("Раунд зараз на іншому етапі"), refused  # alice reads Ukrainian
+    assert "BalancedVoteUnexpectedRoundState" in refused["error_detail"]  # the decoded error, for support
     assert refused["tx_hash"] is not None  # it ran (and was refused) in this transaction
+    prefer(env, alice, "en")
+    assert env.status(alice, action_id)["message"].startswith("The round is at another stage now")
 
 
 @pytest.mark.parametrize(
@@ -202,9 +213,7 @@ def test_the_page_shows_the_rule_a_refused_action_broke_in_the_residents_languag
     env: RelayEnv, language: str, says: str
 ) -> None:
     alice, action_id = refused_ballot(env)
-    with env.app.state.session_factory() as session:
-        session.get(User, alice.id).preferred_language = Language(language)  # type: ignore[union-attr]
-        session.commit()
+    prefer(env, alice, language)
     page = env.client.get("/signin")
     signed_in = env.client.post(
         "/signin",
@@ -268,5 +277,6 @@ def test_a_self_signed_request_whose_gas_became_too_small_is_out_of_gas_not_refu
     outcome = env.status(alice, signed_id)
     assert outcome["status"] == "failed"
     assert outcome["error_code"] == "out_of_gas", outcome
-    assert "gas" in outcome["message"] and "refused" not in outcome["message"], outcome
+    assert outcome["message"].startswith("Забракло газу"), outcome
+    assert "ran out of gas" in outcome["error_detail"] and "refused" not in outcome["error_detail"]
     assert forwarder.functions.nonces(alice.wallet.address).call() == request.nonce + 1  # it ran, once

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cts.models import ActionStatus, RelayAction, User, Wallet
 from cts.relayer.service import Call, RelayerService
 from cts.web.deps import Page
+from cts.web.i18n import Translator
 
 LIVE = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 
@@ -24,7 +25,11 @@ def queue(page: Page, relayer: RelayerService, function: Any) -> str:
 
 def action_message(page: Page, action: RelayAction) -> str:
     """What a person reads about their action, in their language."""
-    t = page.t
+    return action_text(page.t, action)
+
+
+def action_text(t: Translator, action: RelayAction) -> str:
+    """What a person reads about their action, in `t`'s language (the API's message says the same)."""
     if action.status == ActionStatus.QUEUED:
         if action.error_code:
             return t.gettext(
