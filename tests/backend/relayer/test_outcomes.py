@@ -25,6 +25,8 @@ from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.core.keystore import decrypt_private_key, read_encrypted_key
 from cts.models import Language, RelayAction, User
+from cts.relayer.outcomes import intrinsic_gas
+from cts.relayer.worker import REQUEST_OVERHEAD_GAS, batch_gas_limit
 
 PROJECTS = 32
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -280,3 +282,16 @@ def test_a_self_signed_request_whose_gas_became_too_small_is_out_of_gas_not_refu
     assert outcome["message"].startswith("Забракло газу"), outcome
     assert "ran out of gas" in outcome["error_detail"] and "refused" not in outcome["error_detail"]
     assert forwarder.functions.nonces(alice.wallet.address).call() == request.nonce + 1  # it ran, once
+
+
+@pytest.mark.parametrize("gases", [[60_000], [300_000] * 50, [10_000_000, 80_000], [5_000_000] * 3])
+def test_a_batch_leaves_every_request_its_whole_gas_under_the_63_64_rule(gases: list[int]) -> None:
+    """ERC2771Forwarder invalidates the whole batch when a call got less than its request's gas; the call
+    gets at most 63/64 of what is left. The limit covers the transaction's intrinsic gas (its call data at
+    16 gas a byte in the worst case), and for each request its gas, 1/63 more, and the forwarder's work."""
+    data = bytes(range(1, 256)) * (20 * len(gases))  # call data of about the batch's size, no zero byte
+    limit = batch_gas_limit(gases, data)
+    assert limit >= 21_000 + 16 * len(data) + sum(g * 64 // 63 + REQUEST_OVERHEAD_GAS for g in gases)
+    # The last request, with every earlier one having used all of its gas and overhead:
+    left = limit - intrinsic_gas(data) - sum(g + REQUEST_OVERHEAD_GAS for g in gases[:-1])
+    assert (left - REQUEST_OVERHEAD_GAS) * 63 // 64 >= gases[-1]
