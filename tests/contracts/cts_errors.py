@@ -9,7 +9,7 @@ from __future__ import annotations
 from eth_utils import keccak
 
 # IResidentRegistry.ResidentStatus
-NONE, ACTIVE, SUSPENDED, MIGRATED = range(4)
+NONE, ACTIVE, SUSPENDED, MIGRATED, MOVED = range(5)
 # IUsefulCaseContract.CaseStatus
 CASE_NONE, CASE_PENDING, CASE_APPROVED, CASE_REJECTED = range(4)
 
