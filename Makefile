@@ -15,7 +15,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 LOCALE := backend/cts/web/locale
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench clean \
+.PHONY: setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench gas-snapshot clean \
 	fuzz fuzz-anvil fuzz-ganache messages
 
 setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(CATALOGS) $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
@@ -124,6 +124,12 @@ fuzz-anvil fuzz-ganache: fuzz-%: setup
 	@CTS_FUZZ=1 tools/run-pytest $(BROWNIE) test $(FUZZ_TESTS) --network cts-$* --hypothesis-seed=$(CTS_FUZZ_SEED) || { \
 	  echo "make fuzz: FAILED on cts-$* with seed $(CTS_FUZZ_SEED); replay: make fuzz-$* CTS_FUZZ_SEED=$(CTS_FUZZ_SEED) CTS_FUZZ_EXAMPLES=$(CTS_FUZZ_EXAMPLES) CTS_FUZZ_STEPS=$(CTS_FUZZ_STEPS)" >&2; \
 	  exit 1; }
+
+# Rewrites the gas snapshot (tests/contracts/gas-snapshot.json) from a run on Anvil, then checks the new figures on
+# Ganache, which must agree; commit the file with the change that moved the gas (docs/benchmarks/gas-snapshot.md).
+gas-snapshot: setup
+	CTS_UPDATE_GAS_SNAPSHOT=1 $(BROWNIE) test tests/contracts/test_gas_snapshot.py --network cts-anvil
+	$(BROWNIE) test tests/contracts/test_gas_snapshot.py --network cts-ganache
 
 # Benchmarks (not tests): figures printed beside a baseline measured in the same run, tables in docs/benchmarks.
 bench: setup

@@ -21,7 +21,7 @@ from cts_errors import ZERO_ADDRESS
 from cts_helpers import DAY, FACE_VALUE, h, programme_params, round_params, rules, sign_forward_request
 from eth_account import Account
 from eth_utils import keccak
-from gas_snapshot import GasSnapshot, update_requested
+from gas_snapshot import SNAPSHOT_PATH, GasSnapshot, update_requested
 
 BATCH = 50  # residents added, cases approved, forwarded requests: one batch as the relayer sends it
 # Projects of the round whose finalisation is measured: the most a round may hold (BalancedVote.MAX_PROJECTS).
@@ -79,18 +79,17 @@ def now() -> int:
 
 
 @pytest.fixture(scope="module")
-def gas():
+def gas(request):
     snapshot = GasSnapshot(
         node_name(), network.show_active(), list(ACTIONS.values()), update=update_requested()
     )
     yield snapshot
     if snapshot.update and snapshot.measured:
         snapshot.write()
-        print(
-            f"\ngas snapshot written from {snapshot.node}:",
-            *snapshot.changes() or ["  (no change)"],
-            sep="\n",
-        )
+        # Shown although pytest captures the output of fixtures (Brownie's -s would print every transaction).
+        with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+            print(f"\ngas snapshot written from {snapshot.node}: {SNAPSHOT_PATH}")
+            print(*snapshot.changes() or ["  no figure changed"], sep="\n")
 
 
 def expect(gas: GasSnapshot, **measured: int) -> None:
