@@ -13,6 +13,7 @@ from typing import Any
 
 from cts.audit.abi import CONTRACTS, EventDecoder, checksum
 from cts.audit.compare import INTERNAL_CHECKS, compare, internal_differences
+from cts.audit.links import LinkAudit, audit_links
 from cts.audit.locate import Hromada, factory_implementations, locate_hromada
 from cts.audit.model import (
     CASE_PENDING,
@@ -20,6 +21,8 @@ from cts.audit.model import (
     PROGRAMME_STATUS_NAMES,
     PROJECT_STATUS_NAMES,
     RESIDENT_ACTIVE,
+    RESIDENT_MOVED,
+    RESIDENT_STATUS_NAMES,
     RESIDENT_SUSPENDED,
     ROUND_STATE_NAMES,
     Difference,
@@ -45,6 +48,7 @@ class AuditResult:
     differences: list[Difference]
     views_read: int
     seconds: float
+    links: LinkAudit | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +77,7 @@ class AuditResult:
                 "seconds": round(self.seconds, 3),
                 "differences": [d.to_json() for d in self.differences],
                 "figures": self.figures(),
+                "links": self.links.to_json() if self.links is not None else None,
             }
         )
         return document
@@ -140,16 +145,22 @@ def run_audit(
     differences += provenance_differences(client, r.hromada, r.block)
     comparison = compare(r.history, r.reader, r.timestamp)
     differences += comparison.differences
+    links = audit_links(client, r.hromada, r.history, r.block, chunk)
+    differences += links.differences
     return AuditResult(
         hromada=r.hromada,
         block=r.block,
         timestamp=r.timestamp,
         history=r.history,
         scan=r.scan,
-        checked=comparison.checked + INTERNAL_CHECKS + (len(CONTRACTS) if r.hromada.factory else 0),
+        checked=comparison.checked
+        + INTERNAL_CHECKS
+        + (len(CONTRACTS) if r.hromada.factory else 0)
+        + links.checked,
         differences=differences,
         views_read=r.reader.calls,
         seconds=time.perf_counter() - started,
+        links=links,
     )
 
 
@@ -240,7 +251,18 @@ def recomputed_figures(h: History, timestamp: int) -> dict[str, Any]:
             "active": sum(1 for r in h.residents.values() if r.status == RESIDENT_ACTIVE),
             "suspended": sum(1 for r in h.residents.values() if r.status == RESIDENT_SUSPENDED),
             "migrated": sum(1 for r in h.residents.values() if r.previous_addresses),
+            "moved": sum(1 for r in h.residents.values() if r.status == RESIDENT_MOVED),
         },
+        # Residents who moved between hromadas: each record's links (arrived from, released to).
+        "moves": [
+            {
+                "resident_id": r.id,
+                "status": RESIDENT_STATUS_NAMES[r.status],
+                "links": [link.as_dict() for link in r.links],
+            }
+            for r in h.residents.values()
+            if r.links
+        ],
         "programmes": [
             {
                 "id": p.id,
@@ -326,8 +348,20 @@ def format_summary(result: AuditResult, max_differences: int | None = None) -> s
     residents = f["residents"]
     lines.append(
         f"  residents   {residents['registered']} registered, {residents['active']} active, "
-        f"{residents['suspended']} suspended, {residents['migrated']} migrated"
+        f"{residents['suspended']} suspended, {residents['migrated']} migrated, {residents['moved']} moved"
     )
+    if f["moves"]:
+        links = [link for move in f["moves"] for link in move["links"]]
+        arrived = sum(1 for link in links if link["kind"] == "arrived_from")
+        released = [link for link in links if link["kind"] == "released_to"]
+        kept = sum(1 for link in released if link["keep_active"])
+        peers = result.links.peers if result.links is not None else {}
+        named = ", ".join(p.name or p.registry for p in peers.values())
+        lines.append(
+            f"  moves       {len(f['moves'])} residents: {arrived} arrivals, {len(released)} releases "
+            f"({kept} kept active), linked to {len(peers)} other registries ({named}); the linked records "
+            "there were checked too (one hop)"
+        )
     token = f["token"]
     face = uah(token["face_value_kopiyky"])
     lines.append(

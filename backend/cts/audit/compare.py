@@ -91,6 +91,7 @@ def sections(history: History, timestamp: int, slice_size: int = 5_000) -> Itera
     for start in range(0, len(holders), slice_size):
         yield partial(_balances, holders[start : start + slice_size])
     yield partial(_registry_totals, h)
+    yield partial(_arrivals, h)
     residents = list(h.residents.values())
     for start in range(0, len(residents), slice_size):
         yield partial(_residents, residents[start : start + slice_size])
@@ -134,6 +135,17 @@ def _registry_totals(h: History, x: Expectations) -> None:
     x.add(View("registry", "activeResidentCount"), "residents active", active)
 
 
+def _arrivals(h: History, x: Expectations) -> None:
+    """Who took up each release of another registry's resident (the latest arrival from it)."""
+    for (registry, their_id), resident_id in sorted(h.arrivals.items()):
+        x.add(
+            View("registry", "arrivalOf", (registry, their_id)),
+            f"resident {resident_id}: arrived as resident {their_id} of {registry}",
+            resident_id,
+            "residentId",
+        )
+
+
 def _residents(residents: Sequence[Resident], x: Expectations) -> None:
     for resident in residents:
         view = View("registry", "residentOf", (resident.address,))
@@ -151,6 +163,16 @@ def _residents(residents: Sequence[Resident], x: Expectations) -> None:
                 View("registry", "addressOf", (resident.id,)),
                 f"resident {resident.id}: current address",
                 resident.address,
+            )
+        if resident.links:
+            x.fields(
+                View("registry", "releaseOf", (resident.id,)),
+                f"resident {resident.id}: latest release",
+                {
+                    "toRegistry": resident.release_to,
+                    "keepActive": resident.release_keep_active,
+                    "number": resident.release_number,
+                },
             )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from cts.audit.abi import checksum
 from cts.audit.rules import AllocationRule, allocate, weight
 
-RESIDENT_STATUS_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "migrated"}
+RESIDENT_STATUS_NAMES = {0: "none", 1: "active", 2: "suspended", 3: "migrated", 4: "moved"}
 PROGRAMME_STATUS_NAMES = {0: "active", 1: "paused", 2: "closed"}
 CASE_STATUS_NAMES = {0: "none", 1: "pending", 2: "approved", 3: "rejected"}
 PROJECT_STATUS_NAMES = {0: "pitched", 1: "eligible", 2: "ineligible"}
@@ -37,7 +37,8 @@ ROUND_STATE_NAMES = {
     6: "cancelled",
 }
 
-RESIDENT_ACTIVE, RESIDENT_SUSPENDED, RESIDENT_MIGRATED = 1, 2, 3
+RESIDENT_ACTIVE, RESIDENT_SUSPENDED, RESIDENT_MIGRATED, RESIDENT_MOVED = 1, 2, 3, 4
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 PROGRAMME_ACTIVE, PROGRAMME_PAUSED, PROGRAMME_CLOSED = 0, 1, 2
 CASE_PENDING, CASE_APPROVED, CASE_REJECTED = 1, 2, 3
 PROJECT_PITCHED, PROJECT_ELIGIBLE, PROJECT_INELIGIBLE = 0, 1, 2
@@ -58,6 +59,34 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One end of a move between two hromadas' registries, as this registry's event states it.
+
+    `released_to`: ResidentReleased (`resident_id` None: the other registry names its own id when it takes the
+    release up; `number` is the release's number after it, IResidentRegistry.Release.number).
+    `arrived_from`: ResidentArrived (`resident_id` is the id in the registry the resident came from).
+    `position` is the event's (block, log index), to order events of two registries on the one chain.
+    """
+
+    kind: str
+    registry: str
+    resident_id: int | None
+    keep_active: bool | None
+    number: int | None
+    position: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "registry": checksum(self.registry),
+            "resident_id": self.resident_id,
+            "keep_active": self.keep_active,
+            "number": self.number,
+            "block": self.position[0],
+        }
+
+
 @dataclass(slots=True)
 class Resident:
     id: int
@@ -66,6 +95,41 @@ class Resident:
     status: int = RESIDENT_ACTIVE
     previous_addresses: list[str] = field(default_factory=list)
     registered_block: int = 0
+    # The latest release (IResidentRegistry.Release): destination (zero: none open), keepActive, number.
+    release_to: str = ZERO_ADDRESS
+    release_keep_active: bool = False
+    release_number: int = 0
+    links: list[Link] = field(default_factory=list)
+
+    def apply_release(self, to_registry: str, keep_active: bool, position: tuple[int, int]) -> None:
+        """ResidentReleased, by IResidentRegistry.releaseResident: the number changes with the destination;
+        without keepActive an active resident is Moved."""
+        if to_registry != self.release_to:
+            self.release_to = to_registry
+            self.release_number += 1
+        self.release_keep_active = keep_active
+        if not keep_active and self.status == RESIDENT_ACTIVE:
+            self.status = RESIDENT_MOVED
+        self.links.append(Link("released_to", to_registry, None, keep_active, self.release_number, position))
+
+    def apply_arrival(self, from_registry: str, from_resident_id: int, position: tuple[int, int]) -> None:
+        """ResidentArrived, by IResidentRegistry.addMovedResident: a return from the registry this record was
+        released to closes the release and makes a moved resident active again; a new resident (its
+        ResidentAdded just before) only gains the link."""
+        if from_registry == self.release_to:
+            self.release_to = ZERO_ADDRESS
+            self.release_keep_active = False
+            if self.status == RESIDENT_MOVED:
+                self.status = RESIDENT_ACTIVE
+        self.links.append(Link("arrived_from", from_registry, from_resident_id, None, None, position))
+
+    def release_number_at(self, position: tuple[int, int]) -> int:
+        """The number of this record's latest release before `position` (0: none)."""
+        number = 0
+        for link in self.links:
+            if link.kind == "released_to" and link.position < position:
+                number = link.number or 0
+        return number
 
 
 @dataclass

@@ -79,6 +79,8 @@ class History:
         # registry
         self.residents: dict[int, Resident] = {}
         self.resident_by_address: dict[str, int] = {}
+        # (registry the resident came from, their id there) -> their id here (the latest arrival).
+        self.arrivals: dict[tuple[str, int], int] = {}
         # token
         self.balances: dict[str, int] = defaultdict(int)
         self.total_supply = 0
@@ -111,6 +113,8 @@ class History:
             ("registry", "ResidentSuspended"): self._resident_suspended,
             ("registry", "ResidentReinstated"): self._resident_reinstated,
             ("registry", "ResidentMigrated"): self._resident_migrated,
+            ("registry", "ResidentReleased"): self._resident_released,
+            ("registry", "ResidentArrived"): self._resident_arrived,
             ("token", "Transfer"): self._transfer,
             ("token", "RVMinted"): self._rv_minted,
             ("token", "RVBurned"): self._rv_burned,
@@ -234,6 +238,20 @@ class History:
             e.args["rvMoved"],
             e,
         )
+
+    def _resident_released(self, e: Event) -> None:
+        resident = self.residents[e.args["residentId"]]
+        self._expect(f"resident {resident.id}: address released", resident.address, e.args["account"], e)
+        resident.apply_release(e.args["toRegistry"], e.args["keepActive"], e.position)
+
+    def _resident_arrived(self, e: Event) -> None:
+        # A new resident was created by the ResidentAdded just before; a returning one is ours already.
+        resident = self.residents[e.args["residentId"]]
+        self._expect(
+            f"resident {resident.id}: address of the arrival", resident.address, e.args["account"], e
+        )
+        resident.apply_arrival(e.args["fromRegistry"], e.args["fromResidentId"], e.position)
+        self.arrivals[(e.args["fromRegistry"], e.args["fromResidentId"])] = resident.id
 
     # ------------------------------------------------------------------ token
 

@@ -74,7 +74,8 @@ def test_audit_agrees_with_an_honest_history(
     assert report["checked"] > 300
     figures = report["figures"]
     # What the history did, as the audit recomputed it from events.
-    assert figures["residents"] == {"registered": 8, "active": 7, "suspended": 1, "migrated": 1}
+    assert figures["residents"] == {"registered": 8, "active": 7, "suspended": 1, "migrated": 1, "moved": 0}
+    assert figures["moves"] == []
     assert [p["cases_approved"] for p in figures["programmes"]] == [11, 3]
     assert [p["cases_rejected"] for p in figures["programmes"]] == [1, 1]
     assert [p["cases_pending"] for p in figures["programmes"]] == [1, 0]
