@@ -71,6 +71,16 @@ EXECUTE_BATCH_SELECTOR = function_signature_to_4byte_selector(f"executeBatch({_R
 
 
 EXECUTED_TOPIC = keccak(text="ExecutedForwardRequest(address,uint256,bool)")
+# How nodes say that a transaction, or another at its nonce, is already theirs (resending the same bytes
+# after a crash): Geth, Anvil, Erigon and others; Ganache's "the tx doesn't have the correct nonce" (its
+# account nonce is past it). The batch is then treated as sent, and its receipt looked for.
+NONCE_TAKEN_MESSAGES = (
+    "already known",
+    "nonce too low",
+    "known transaction",
+    "already imported",
+    "doesn't have the correct nonce",
+)
 # How far back (blocks) the worker looks for the event of a request that ran outside its own transaction,
 # in pages that public RPC providers accept.
 ELSEWHERE_LOOKBACK_BLOCKS = 50_000
@@ -659,10 +669,7 @@ class RelayerWorker:
             return
         except (Web3RPCError, ValueError) as error:
             message = str(error).lower()
-            if not any(
-                s in message
-                for s in ("already known", "nonce too low", "known transaction", "already imported")
-            ):
+            if not any(s in message for s in NONCE_TAKEN_MESSAGES):
                 logger.error("relayer: the node refused batch %s: %s", attempt.batch_id, error)
                 return
         attempt.sent_at = utcnow()
