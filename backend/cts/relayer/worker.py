@@ -207,6 +207,8 @@ class _Candidate:
     signature: str | None
     encrypted_key: EncryptedKey | None
     previous_code: str | None = None
+    # Simulate it again before signing it: its estimate from acceptance may not fit the state any more.
+    resimulate: bool = False
 
     @classmethod
     def all_of(cls, session: Session, actions: list[RelayAction]) -> list[_Candidate]:
@@ -238,6 +240,7 @@ class _Candidate:
             signature=action.signature,
             encrypted_key=key,
             previous_code=action.error_code,
+            resimulate=action.custodial and action.tries > 0,
         )
 
 
@@ -432,6 +435,7 @@ class RelayerWorker:
             if (in_flight or 0) >= self.settings.relayer_max_in_flight:
                 return 0
             chosen = _Candidate.all_of(session, self._choose_actions(session))
+            self._mark_stale_estimates(session, chosen)
         if not chosen:
             return 0
         chain_now, nonces, estimates = self._read_chain(chosen)
@@ -439,7 +443,7 @@ class RelayerWorker:
         included: list[_Candidate] = []
         unrunnable: list[tuple[_Candidate, _Unrunnable]] = []
         for candidate in chosen:
-            if candidate.custodial:
+            if candidate.custodial and candidate.resimulate:
                 candidate.gas = self._fitted_gas(candidate, estimates.get(candidate.id))
             outcome = self._request_data(candidate, chain_now, nonces[candidate.signer])
             if isinstance(outcome, _Unrunnable):
@@ -521,9 +525,44 @@ class RelayerWorker:
                 break
         return chosen
 
+    def _mark_stale_estimates(self, session: Session, chosen: list[_Candidate]) -> None:
+        """Mark the custodial candidates whose gas must be simulated again before they are signed: those
+        sent before (they ran out of gas, or their batch was lost), and those of a person with another
+        action that ended after this one was accepted (issue 15: a ballot accepted while the person's
+        earlier ballot waited needs more gas once that one has run). The others' estimates are of the state
+        they run in, as far as their own person goes; what others change meanwhile (an approval that an
+        earlier one in the same batch brings to the quorum) shows as out of gas, and the request is sent
+        again with gas simulated then."""
+        signers = {c.signer for c in chosen if c.custodial and not c.resimulate}
+        if not signers:
+            return
+        ended = dict(
+            session.execute(
+                select(RelayAction.signer, func.max(RelayAction.updated_at))
+                .where(
+                    RelayAction.signer.in_(signers),
+                    RelayAction.status.in_(
+                        (ActionStatus.CONFIRMED, ActionStatus.FAILED, ActionStatus.EXPIRED)
+                    ),
+                )
+                .group_by(RelayAction.signer)
+            ).all()
+        )
+        created = dict(
+            session.execute(
+                select(RelayAction.id, RelayAction.created_at).where(
+                    RelayAction.id.in_([c.id for c in chosen if c.signer in ended])
+                )
+            ).all()
+        )
+        for candidate in chosen:
+            last = ended.get(candidate.signer)
+            if candidate.custodial and last is not None and last >= created.get(candidate.id, last):
+                candidate.resimulate = True
+
     def _read_chain(self, chosen: list[_Candidate]) -> tuple[int, dict[str, int], dict[int, int | None]]:
         """The latest block's time, each signer's forwarder nonce and the gas each custodial action needs
-        now (None where its simulation fails), in one JSON-RPC batch.
+        now (None where its simulation fails; only for those marked to resimulate), in one JSON-RPC batch.
 
         Sent as a raw batch: web3's per-call formatters cost more CPU than the node's answers (a batch of
         50 signers took about 65 ms through them). The gas is simulated against the state the request will
@@ -531,7 +570,7 @@ class RelayerWorker:
         action per signer is in flight at a time), and they can change what this one costs (issue 15: a
         revised ballot must first take back the credits of the ballot before it)."""
         signers = sorted({c.signer for c in chosen})
-        custodial = [c for c in chosen if c.custodial]
+        custodial = [c for c in chosen if c.custodial and c.resimulate]
         forwarder = self.chain.forwarder.address
         calls: list[tuple[Any, Any]] = [("eth_getBlockByNumber", ["latest", False])]
         calls += [
