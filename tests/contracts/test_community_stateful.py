@@ -14,7 +14,7 @@ from brownie import accounts, chain, web3
 from brownie.test import strategy
 from cts_errors import ACTIVE, CASE_APPROVED, CASE_PENDING, CASE_REJECTED, MIGRATED, NONE, SUSPENDED, error
 from cts_helpers import FACE_VALUE, h, programme_params
-from stateful_compat import budget
+from stateful_compat import budget, replay
 from stateful_compat import state_machine as python_state_machine
 
 # Two programmes whose caps a short sequence reaches: two cases fill either, one case fills a resident's
@@ -482,4 +482,34 @@ def test_community_state_machine(
         verifiers,
         pool,
         settings=_settings(),
+    )
+
+
+def test_a_printed_sequence_replays_as_a_regression_example(
+    registry, token, cases, fund, registrar, coordinator, verifiers, pool, programmes
+):
+    """How a sequence `make fuzz` finds is kept (docs/toolchain.md): pasted as Hypothesis printed it, and run
+    step by step through the same machine with every invariant after each step. This one fills programme 1
+    to its cap in one batch, is refused an approval and a case above it, moves a resident with their RV,
+    and tries to transfer RV between residents."""
+    replay(
+        CommunityMachine,
+        """
+state = BrownieStateMachine()
+state.initialize_first_cases(st_evidence=0, st_programme=1)
+state.rule_approve_batch(st_cases=[0, 2], st_verifier=0)
+state.rule_approve_case(st_case=0, st_verifier=1)
+state.rule_migrate(st_person=0, st_target=5)
+state.rule_submit_case(st_person=1, st_programme=1, st_evidence=7)
+state.rule_transfer_between_residents(st_amount=1, st_person=0, st_target=1)
+state.teardown()
+""",
+        registry,
+        token,
+        cases,
+        fund,
+        registrar,
+        coordinator,
+        verifiers,
+        pool,
     )
