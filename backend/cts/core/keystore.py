@@ -195,3 +195,20 @@ def rotate_master_key(session: Session, old_key: SecretStr, new_key: SecretStr) 
         session.rollback()
         raise
     return rotated
+
+
+def check_master_key(session: Session, master_key: SecretStr) -> None:
+    """Refuse to run with a master key that is not the one the wallet keys are encrypted under (a service
+    started with the wrong key would make new wallets under it and fail only when signing). One wallet is
+    decrypted for real; the fingerprints of all are compared. A database without wallets has nothing to check.
+    """
+    version = master_key_version(master_key)
+    others = session.scalars(select(Wallet.key_version).where(Wallet.key_version != version).limit(1)).all()
+    if others:
+        raise KeyVersionMismatchError(
+            f"the wallet keys are encrypted under master key {others[0]}, not under the one configured "
+            f"({version}): set CTS_MASTER_KEY (or CTS_MASTER_KEY_FILE) to the service's master key"
+        )
+    wallet = session.scalars(select(Wallet).limit(1)).first()
+    if wallet is not None:
+        decrypt_private_key(read_encrypted_key(wallet), master_key)

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory, upgrade_database
 from cts.core.keystore import (
     EncryptedKey,
@@ -19,7 +20,7 @@ from cts.core.keystore import (
     rotate_master_key,
 )
 from cts.errors import KeyDecryptionError, KeystoreError, KeyVersionMismatchError
-from cts.models import Role, User, Wallet
+from cts.models import User, Wallet
 
 
 def other_key() -> SecretStr:
@@ -29,9 +30,7 @@ def other_key() -> SecretStr:
 def add_users_with_wallets(session: Session, master_key: SecretStr, count: int) -> list[str]:
     addresses = []
     for number in range(count):
-        user = User(
-            phone=f"+38067{number:07d}", password_hash="x", role=Role.RESIDENT, display_name=f"R{number}"
-        )
+        user = User(phone=f"+38067{number:07d}", password_hash="x", display_name=f"R{number}")
         new_wallet = generate_wallet(master_key)
         user.wallet = build_wallet(new_wallet)
         session.add(user)
@@ -166,7 +165,7 @@ def test_rotation_refuses_records_under_a_third_master_key(
     db_session: Session, engine: Engine, master_key: SecretStr
 ) -> None:
     add_users_with_wallets(db_session, master_key, 2)
-    stranger = User(email="x@example.org", password_hash="x", role=Role.RESIDENT, display_name="X")
+    stranger = User(email="x@example.org", password_hash="x", display_name="X")
     stranger.wallet = build_wallet(generate_wallet(other_key()))
     db_session.add(stranger)
     db_session.commit()
@@ -184,7 +183,7 @@ def test_rotation_to_the_same_key_is_refused(db_session: Session, master_key: Se
 
 
 def test_rotation_refuses_a_session_with_pending_changes(db_session: Session, master_key: SecretStr) -> None:
-    db_session.add(User(email="y@example.org", password_hash="x", role=Role.RESIDENT, display_name="Y"))
+    db_session.add(User(email="y@example.org", password_hash="x", display_name="Y"))
     with pytest.raises(KeystoreError, match="pending"):
         rotate_master_key(db_session, master_key, other_key())
 
@@ -202,3 +201,20 @@ def test_rotation_on_postgresql(postgres_database_url: str, master_key: SecretSt
         assert versions == {master_key_version(new_key)}
     finally:
         engine.dispose()
+
+
+def test_the_service_refuses_to_start_with_another_master_key(settings: Settings) -> None:
+    """A service started with the wrong key would make new wallets under it and fail only when signing."""
+    from cts.api.main import create_app
+
+    app = create_app(settings)
+    with app.state.session_factory() as session:
+        session.add(User(email="z@example.org", password_hash="x", display_name="Z"))
+        session.flush()
+        user = session.scalars(select(User)).one()
+        session.add(build_wallet(generate_wallet(settings.master_key), user.id))
+        session.commit()
+    create_app(settings)  # the right key starts
+    wrong = settings.model_copy(update={"master_key": SecretStr(secrets.token_urlsafe(32))})
+    with pytest.raises(KeyVersionMismatchError, match="not under the one configured"):
+        create_app(wrong)
