@@ -138,6 +138,7 @@ bench: setup
 	$(VENV)/bin/python benchmarks/relayer.py --node anvil
 	$(VENV)/bin/python benchmarks/relayer.py --node ganache --actions 200
 	$(VENV)/bin/python benchmarks/audit_bench.py
+	$(VENV)/bin/python benchmarks/hromadas.py --node anvil
 
 lint: setup
 	$(VENV)/bin/ruff check backend benchmarks scripts tests tools

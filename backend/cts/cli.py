@@ -94,9 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_arguments(demo)
     demo.set_defaults(handler=demo_command)
 
+    from cts.backup import add_commands as add_backup_commands
+    from cts.operator_cli import add_commands as add_operator_commands
     from cts.relayer.cli import add_commands as add_service_commands
 
     add_service_commands(commands)
+    add_operator_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 

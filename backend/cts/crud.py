@@ -3,6 +3,7 @@ so that a route's whole change (and its idempotency record) is one transaction."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from cts.core.security import (
     session_expiry,
 )
 from cts.errors import AccountExistsError
-from cts.models import AuthSession, Role, User
+from cts.models import AuthSession, Hromada, Membership, Role, User
 from cts.schemas import UserRegister
 
 
@@ -37,11 +38,13 @@ def create_user(
     session: Session,
     user_in: UserRegister,
     *,
-    role: Role,
     password_hasher: PasswordHasher,
     master_key: SecretStr,
+    role: Role | None = None,
+    hromada: Hromada | None = None,
 ) -> User:
-    """A new user with a new custodial wallet, flushed (so it has an id) but not committed.
+    """A new user with a new custodial wallet, flushed (so it has an id) but not committed; with ``role``
+    in ``hromada`` when both are given (roles are per hromada: see cts.models.hromadas).
 
     Raises ``AccountExistsError`` when the phone or e-mail is taken, including by a concurrent
     sign-up that committed first (the unique constraints decide).
@@ -57,7 +60,6 @@ def create_user(
         phone=user_in.phone,
         email=user_in.email,
         password_hash=hash_password(password_hasher, user_in.password.get_secret_value()),
-        role=role,
         display_name=user_in.display_name,
         preferred_language=user_in.preferred_language,
     )
@@ -68,7 +70,23 @@ def create_user(
     except IntegrityError:
         session.rollback()
         raise AccountExistsError() from None
+    if (role is None) != (hromada is None):
+        raise ValueError("a role is given in a hromada: give both or neither")
+    if role is not None and hromada is not None:
+        session.add(Membership(user=user, hromada=hromada, role=role))
+        session.flush()
     return user
+
+
+def members_of(session: Session, hromada_id: int, roles: Iterable[Role]) -> list[tuple[User, Role]]:
+    """The people holding one of ``roles`` in a hromada, with their role there, by name."""
+    rows = session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.hromada_id == hromada_id, Membership.role.in_(list(roles)))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(user, role) for user, role in rows]
 
 
 @dataclass(frozen=True)

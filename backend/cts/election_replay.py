@@ -38,8 +38,8 @@ from cts.chain.deploy import HromadaSpec, onboard
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory, upgrade_database
-from cts.models import ActionStatus, RelayAction, Role, User
-from cts.relayer.context import ChainContext
+from cts.hromadas import HromadaDirectory, add_hromada
+from cts.models import ActionStatus, Membership, RelayAction, Role, User
 from cts.relayer.service import RelayerService, identity_hash
 from cts.relayer.worker import RelayerWorker
 from cts.web.demo import HOUR, Driver, dev_key, make_user, travel
@@ -211,7 +211,6 @@ def _make_voters(
             voters[voter] = make_user(
                 session,
                 settings,
-                Role.RESIDENT,
                 f"Voter {voter}",
                 f"voter-{number}-{secrets.token_hex(4)}@replay.example",
                 secrets.token_urlsafe(16),
@@ -241,21 +240,17 @@ def replay_election(
             make_user(
                 session,
                 settings,
-                role,
                 name,
                 f"{name}-{secrets.token_hex(4)}@replay.example",
                 secrets.token_urlsafe(16),
             )
-            for role, name in (
-                (Role.COUNCIL, "council"),
-                (Role.VERIFIER, "verifier"),
-                (Role.RESIDENT, "proposer"),
-            )
+            for name in ("council", "verifier", "proposer")
         )
     voters = _make_voters(factory, settings, election, progress)
     say(f"{len(voters)} voters, each a resident with a custodial wallet; a council, a verifier, a proposer")
 
-    key = hromada_key or f"replay-{election.name}-{secrets.token_hex(3)}"
+    # A URL path segment of at most 64 characters: lowercase, and the election's name cut if need be.
+    key = hromada_key or f"replay-{election.name.lower()[:48]}-{secrets.token_hex(3)}"
     onboard(
         deployer,
         shared,
@@ -270,7 +265,17 @@ def replay_election(
     manifest = Manifest(chain_id=shared.chain_id, shared=shared.shared, hromadas={key: shared.hromadas[key]})
     settings.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest.save(settings.manifest_path)
-    relayer = RelayerService(settings, ChainContext.from_settings(settings))
+    with factory() as session:
+        # The replay's budget is the election's size: a real hromada's operator sets its own.
+        hromada = add_hromada(session, manifest, key, daily_gas_budget=2**62)
+        people = [(council, Role.COUNCIL), (verifier, Role.VERIFIER), (proposer, Role.RESIDENT)]
+        people += [(voter, Role.RESIDENT) for voter in voters.values()]
+        for person, role in people:
+            session.add(Membership(user_id=person.id, hromada_id=hromada.id, role=role))
+        session.commit()
+        session.refresh(hromada)
+        session.expunge(hromada)
+    relayer = RelayerService(settings, HromadaDirectory(settings).context(hromada), hromada)
     worker = RelayerWorker(settings, factory, relayer.chain)
     driver = Driver(settings, factory, relayer, worker, timeout=600.0)
     bars = _Progress(progress)

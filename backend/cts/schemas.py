@@ -101,18 +101,43 @@ class UserRegister(BaseModel):
 
 
 class UserCreate(UserRegister):
-    """A user created by the council, with any role (a verifier, a coordinator, an auditor, ...)."""
+    """A person's account created by a hromada's council, with a role in that hromada (a verifier, a
+    coordinator, an auditor, another council member, a resident)."""
 
+    role: Role
+
+
+HromadaSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")]
+
+
+class SignUp(UserRegister):
+    """Sign-up by a resident, who joins the hromada they live in (the only one, if the service has one)."""
+
+    hromada: HromadaSlug | None = None
+
+
+class MembershipGrant(BaseModel):
+    """Give a role in this hromada to a person who already has an account (found by phone or e-mail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    login: Annotated[str, AfterValidator(normalize_login), Field(examples=["+380671234567"])]
+    role: Role
+
+
+class MembershipPublic(BaseModel):
+    hromada: str
     role: Role
 
 
 class UserPublic(BaseModel):
-    """A user as the API shows them: the wallet's address, and nothing of its key."""
+    """A user as the API shows them: their roles per hromada, the wallet's address, nothing of its key."""
 
     id: int
     phone: str | None
     email: str | None
-    role: Role
+    roles: list[MembershipPublic]
+    is_operator: bool
     display_name: str
     preferred_language: Language
     is_disabled: bool
@@ -121,12 +146,18 @@ class UserPublic(BaseModel):
     own_wallet_address: str | None = None
 
     @classmethod
-    def from_user(cls, user: User) -> Self:
+    def from_user(cls, user: User, *, only_hromada_id: int | None = None) -> Self:
+        """The user, with their roles (only the one in ``only_hromada_id`` when given: a hromada's council
+        sees nothing of a person's roles elsewhere)."""
+        memberships = [
+            m for m in user.memberships if only_hromada_id is None or m.hromada_id == only_hromada_id
+        ]
         return cls(
             id=user.id,
             phone=user.phone,
             email=user.email,
-            role=user.role,
+            roles=[MembershipPublic(hromada=m.hromada.slug, role=m.role) for m in memberships],
+            is_operator=user.is_operator,
             display_name=user.display_name,
             preferred_language=user.preferred_language,
             is_disabled=user.is_disabled,

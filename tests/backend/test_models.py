@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 
 from cts.core.db import utcnow
 from cts.core.keystore import build_wallet, generate_wallet
-from cts.models import AuthSession, IdempotencyRecord, Language, Role, User, Wallet
+from cts.models import AuthSession, Hromada, IdempotencyRecord, Language, Membership, Role, User, Wallet
 
 
 def resident(**fields: object) -> User:
-    values: dict[str, object] = {"password_hash": "x", "role": Role.RESIDENT, "display_name": "Olena"}
+    values: dict[str, object] = {"password_hash": "x", "display_name": "Olena"}
     values.update(fields)
     return User(**values)
 
@@ -45,13 +45,43 @@ def test_phones_and_emails_are_unique(db_session: Session, field: str) -> None:
 
 
 def test_an_unknown_role_is_refused_by_the_database(db_session: Session) -> None:
+    db_session.execute(
+        text(
+            "INSERT INTO users (id, phone, password_hash, display_name, created_at) "
+            "VALUES (1, '+380671234567', 'x', 'M', '2025-01-01 00:00:00')"
+        )
+    )
+    db_session.execute(
+        text(
+            "INSERT INTO hromadas (id, slug, name, chain_id, daily_gas_budget, created_at) "
+            "VALUES (1, 'h', 'H', 1, 1, '2025-01-01 00:00:00')"
+        )
+    )
     with pytest.raises(IntegrityError, match="role"):
         db_session.execute(
             text(
-                "INSERT INTO users (phone, password_hash, role, display_name, created_at) "
-                "VALUES ('+380671234567', 'x', 'mayor', 'M', '2025-01-01 00:00:00')"
+                "INSERT INTO memberships (user_id, hromada_id, role, created_at) "
+                "VALUES (1, 1, 'mayor', '2025-01-01 00:00:00')"
             )
         )
+
+
+def test_a_person_holds_one_role_per_hromada(db_session: Session) -> None:
+    user = resident(phone="+380671234567")
+    first, second = Hromada(slug="a", name="A", chain_id=1), Hromada(slug="b", name="B", chain_id=1)
+    db_session.add_all([user, first, second])
+    db_session.flush()
+    db_session.add_all(
+        [
+            Membership(user=user, hromada=first, role=Role.VERIFIER),
+            Membership(user=user, hromada=second, role=Role.RESIDENT),
+        ]
+    )
+    db_session.flush()
+    assert (user.role_in(first.id), user.role_in(second.id)) == (Role.VERIFIER, Role.RESIDENT)
+    db_session.add(Membership(user=user, hromada=first, role=Role.COUNCIL))
+    with pytest.raises(IntegrityError):
+        db_session.flush()
 
 
 def test_a_user_has_at_most_one_wallet(db_session: Session, master_key: SecretStr) -> None:

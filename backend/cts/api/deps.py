@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from argon2 import PasswordHasher
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,8 +23,9 @@ from cts.errors import (
     RoleRequiredError,
     SessionExpiredError,
 )
-from cts.models import AuthSession, Role, User
-from cts.relayer.context import ChainContext
+from cts.hromadas import HromadaDirectory, get_hromada
+from cts.models import AuthSession, Hromada, Role, User
+from cts.models.hromadas import SLUG_PATTERN
 from cts.relayer.service import RelayerService
 
 SESSION_COOKIE = "cts_session"
@@ -132,14 +133,35 @@ def get_current_user(authentication: AuthenticationDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
-    """A dependency that lets through only signed-in users with one of ``roles`` (403 otherwise)."""
+def get_directory(request: Request) -> HromadaDirectory:
+    directory: HromadaDirectory = request.app.state.directory
+    return directory
+
+
+DirectoryDep = Annotated[HromadaDirectory, Depends(get_directory)]
+
+
+def get_current_hromada(
+    slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64, description="The hromada's key")],
+    session: SessionDep,
+) -> Hromada:
+    """The hromada named by the URL (``/api/h/<slug>/...``): every read and write of the route is scoped
+    by it. 404 if the service carries no such hromada."""
+    return get_hromada(session, slug)
+
+
+CurrentHromada = Annotated[Hromada, Depends(get_current_hromada)]
+
+
+def require_roles(*roles: Role) -> Callable[[User, Hromada], User]:
+    """A dependency that lets through only signed-in users holding one of ``roles`` in the URL's hromada
+    (403 otherwise, whatever role they hold elsewhere)."""
     if not roles:
         raise ValueError("require_roles needs at least one role")
     allowed = frozenset(roles)
 
-    def check_role(user: CurrentUser) -> User:
-        if user.role not in allowed:
+    def check_role(user: CurrentUser, hromada: CurrentHromada) -> User:
+        if user.role_in(hromada.id) not in allowed:
             raise RoleRequiredError()
         return user
 
@@ -153,6 +175,17 @@ VerifierUser = Annotated[User, Depends(require_roles(Role.VERIFIER, Role.COORDIN
 CoordinatorUser = Annotated[User, Depends(require_roles(Role.COORDINATOR))]
 CouncilUser = Annotated[User, Depends(require_roles(Role.COUNCIL))]
 AuditorUser = Annotated[User, Depends(require_roles(Role.AUDITOR))]
+MemberUser = Annotated[User, Depends(require_roles(*Role))]
+
+
+def require_operator(user: CurrentUser) -> User:
+    """The service's operator (onboards hromadas, sees the service's health, no hromada's private data)."""
+    if not user.is_operator:
+        raise RoleRequiredError()
+    return user
+
+
+OperatorUser = Annotated[User, Depends(require_operator)]
 
 
 def rate_limited(limit: RateLimit) -> Callable[[User, Session], None]:
@@ -169,14 +202,10 @@ def rate_limited(limit: RateLimit) -> Callable[[User, Session], None]:
     return take_token
 
 
-def get_relayer(request: Request) -> RelayerService:
-    """The relayer service, built on first use from the settings' manifest (500 if none is configured)."""
-    relayer: RelayerService | None = getattr(request.app.state, "relayer", None)
-    if relayer is None:
-        settings: Settings = request.app.state.settings
-        relayer = RelayerService(settings, ChainContext.from_settings(settings))
-        request.app.state.relayer = relayer
-    return relayer
+def get_relayer(request: Request, hromada: CurrentHromada, directory: DirectoryDep) -> RelayerService:
+    """The relayer acting for the URL's hromada (its contracts and allowlist; one shared chain connection)."""
+    settings: Settings = request.app.state.settings
+    return RelayerService(settings, directory.context(hromada), hromada)
 
 
 RelayerDep = Annotated[RelayerService, Depends(get_relayer)]

@@ -13,8 +13,10 @@ from cts.api.errors import register_exception_handlers
 from cts.api.routes import api_router
 from cts.core.config import Settings, get_settings
 from cts.core.db import build_engine, build_session_factory
+from cts.core.keystore import check_master_key
 from cts.core.limits import RequestLimitsMiddleware, max_form_bytes, restore_recursion_limit
 from cts.core.security import DummyPasswordCheck, build_password_hasher
+from cts.hromadas import HromadaDirectory, sync_manifest
 from cts.web.app import install_web
 
 API_PREFIX = "/api"
@@ -47,6 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = build_session_factory(engine)
+    app.state.directory = HromadaDirectory(settings)
+    with app.state.session_factory() as session:
+        check_master_key(session, settings.master_key)  # never start with the wrong master key
+        sync_manifest(session, settings)  # a one-hromada service needs no `cts hromada add`
+        session.commit()
     app.state.password_hasher = password_hasher
     app.state.dummy_password_check = DummyPasswordCheck(password_hasher)
     register_exception_handlers(app)

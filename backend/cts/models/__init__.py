@@ -1,6 +1,7 @@
 """Database models. Importing this package registers every table on ``Base.metadata``
 (migrations/env.py relies on it for autogenerate): a new model module must be imported here."""
 
+from cts.models.hromadas import Hromada, Membership
 from cts.models.idempotency import IdempotencyRecord
 from cts.models.ratelimit import RateLimitBucket
 from cts.models.relayer import (
@@ -21,8 +22,10 @@ __all__ = [
     "Batch",
     "BatchAttempt",
     "BatchStatus",
+    "Hromada",
     "IdempotencyRecord",
     "Language",
+    "Membership",
     "RateLimitBucket",
     "RelayAction",
     "Role",

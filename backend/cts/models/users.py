@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from cts.models.hromadas import Membership
 
 from cts.core.db import Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
-    """What a user may do. One role per user; a person with two roles has two accounts."""
+    """What a person may do in one hromada (see cts.models.hromadas.Membership): one role per hromada."""
 
     RESIDENT = "resident"
     VERIFIER = "verifier"
@@ -58,22 +62,32 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_string_enum(Role, "role"), default=Role.RESIDENT)
     display_name: Mapped[str] = mapped_column(String(100))
     preferred_language: Mapped[Language] = mapped_column(
         _string_enum(Language, "language"), default=Language.UK, server_default=Language.UK.value
     )
     is_disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The service's operator: onboards hromadas and watches the service's health; no role in any hromada
+    # follows from it (an operator sees no hromada's private data).
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A wallet the person holds themselves (its key is theirs alone), linked by a signed statement
     # (POST /api/users/me/own-wallet): only this account may relay requests that wallet signed.
     own_wallet_address: Mapped[str | None] = mapped_column(String(42), unique=True)
 
     wallet: Mapped[Wallet] = relationship(back_populates="user")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def role_in(self, hromada_id: int) -> Role | None:
+        """The person's role in a hromada, or None."""
+        for membership in self.memberships:
+            if membership.hromada_id == hromada_id:
+                return membership.role
+        return None
 
     def __repr__(self) -> str:
         # No phone, e-mail or hash: reprs end up in logs.
-        return f"User(id={self.id!r}, role={self.role!r})"
+        return f"User(id={self.id!r})"
 
 
 class Wallet(Base):

@@ -52,10 +52,12 @@ class PilotHromada:
         return self.rv * FACE_VALUE_KOPIYKY
 
 
+# The second pilot cycle ran in two hromadas, Rudky and Dubechne; the split of the published totals between
+# them (residents, programmes, projects) is this project's, chosen so that every published total is met.
 HROMADAS = (
     PilotHromada(
-        key="pilot-a",
-        name="Pilot hromada A",
+        key="rudky",
+        name="Rudky hromada",
         residents=480,
         programmes=(
             PilotProgramme("Cleaning parks and riverbanks", 150, 2, 28_000),
@@ -72,8 +74,8 @@ HROMADAS = (
         ),
     ),
     PilotHromada(
-        key="pilot-b",
-        name="Pilot hromada B",
+        key="dubechne",
+        name="Dubechne hromada",
         residents=374,
         programmes=(
             PilotProgramme("Cleaning the village", 130, 2, 30_000),

@@ -29,6 +29,8 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("registry", "suspendResident"): COUNCIL,
     ("registry", "reinstateResident"): COUNCIL,
     ("registry", "migrateResident"): COUNCIL,
+    ("registry", "releaseResident"): COUNCIL,  # a resident who moved away (see docs/design.md)
+    ("registry", "addMovedResident"): COUNCIL,  # a resident who moved here, with a link to the first record
     ("usefulCases", "submitCase"): RESIDENTS,
     ("usefulCases", "recordCase"): COORDINATORS,
     ("usefulCases", "approveCase"): VERIFIERS,

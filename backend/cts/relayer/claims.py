@@ -26,6 +26,8 @@ LIVE_STATUSES = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 CLAIMED_ARGUMENTS: dict[tuple[str, str], tuple[tuple[str, str, bool], ...]] = {
     ("registry", "addResident"): (("account", "account", False), ("identity", "identityHash", False)),
     ("registry", "addResidents"): (("account", "accounts", False), ("identity", "identityHashes", False)),
+    ("registry", "addMovedResident"): (("account", "account", False), ("identity", "identityHash", False)),
+    ("registry", "releaseResident"): (("release", "account", False),),
     ("usefulCases", "submitCase"): (("evidence", "evidenceHash", False),),
     ("usefulCases", "recordCase"): (("evidence", "evidenceHash", False),),
     ("usefulCases", "approveCase"): (("decision", "caseId", True),),

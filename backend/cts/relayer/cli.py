@@ -25,13 +25,28 @@ def _settings() -> Any:
         raise SystemExit(2) from None
 
 
+def _check_master_key(settings: Any, engine: Any) -> None:
+    """Refuse to start with a master key the wallet keys are not encrypted under (exit 2, say why)."""
+    from cts.core.db import build_session_factory
+    from cts.core.keystore import check_master_key
+    from cts.errors import KeystoreError
+
+    with build_session_factory(engine)() as session:
+        try:
+            check_master_key(session, settings.master_key)
+        except KeystoreError as error:
+            print(f"cts: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+
 def _worker(settings: Any) -> Any:
     from cts.core.db import build_engine, build_session_factory
-    from cts.relayer.context import ChainContext
+    from cts.relayer.context import ChainConnection
     from cts.relayer.worker import RelayerWorker
 
     engine = build_engine(settings.database_url)
-    worker = RelayerWorker(settings, build_session_factory(engine), ChainContext.from_settings(settings))
+    _check_master_key(settings, engine)
+    worker = RelayerWorker(settings, build_session_factory(engine), ChainConnection.from_settings(settings))
     if not worker.sponsors:
         print(
             "cts: no sponsor account: set CTS_RELAYER_SPONSOR_KEYS or CTS_RELAYER_SPONSOR_KEYS_FILE",
@@ -65,6 +80,9 @@ def _serve(args: argparse.Namespace) -> int:
     from cts.api.main import create_app
 
     settings = _settings()
+    from cts.core.db import build_engine
+
+    _check_master_key(settings, build_engine(settings.database_url))
     app = create_app(settings)
     stop = threading.Event()
     thread = None

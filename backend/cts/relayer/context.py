@@ -39,25 +39,30 @@ def describe_unreachable(error: BaseException) -> str:
 
 
 @dataclass
-class ChainContext:
+class ChainConnection:
+    """The chain as the relayer's worker sees it: a web3 connection and the chain's shared contracts (the
+    forwarder). One worker sends for every hromada of the chain: their requests all go through it."""
+
     w3: Web3
     manifest: Manifest
-    hromada: HromadaHandles
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ChainContext:
+    def from_settings(cls, settings: Settings) -> ChainConnection:
+        """The chain of the manifest the service is configured with (``CTS_MANIFEST_PATH``)."""
         if settings.manifest_path is None:
             raise RelayerNotConfiguredError(
                 "CTS_MANIFEST_PATH is not set: the service does not know the contracts."
             )
         try:
             manifest = load_manifest(settings.manifest_path)
-            w3 = connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=False)
-            context = cls(w3, manifest, hromada_handles(w3, manifest, settings.hromada))
+            _ = manifest.forwarder
         except ManifestError as error:
             raise RelayerNotConfiguredError(str(error)) from None
-        context.check_chain_id()
-        return context
+        connection = cls(
+            connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=False), manifest
+        )
+        connection.check_chain_id()
+        return connection
 
     def check_chain_id(self) -> None:
         """Refuse to act on a node of another chain than the manifest's (when the node answers)."""
@@ -73,10 +78,6 @@ class ChainContext:
     @cached_property
     def forwarder(self) -> Contract:
         return contract_at(self.w3, "CTSForwarder", self.manifest.forwarder)
-
-    @cached_property
-    def allowlist(self) -> Allowlist:
-        return Allowlist(self.hromada)
 
     @cached_property
     def domain(self) -> ForwarderDomain:
@@ -97,3 +98,30 @@ class ChainContext:
     def require_reachable(self) -> None:
         if not self.is_reachable():
             raise ChainUnavailableError()
+
+
+@dataclass
+class ChainContext(ChainConnection):
+    """One hromada's contracts on the chain, and what the relayer pays for among them (the allowlist)."""
+
+    hromada: HromadaHandles
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChainContext:
+        """The configured manifest's hromada (``CTS_HROMADA``, or its only one)."""
+        if settings.manifest_path is None:
+            raise RelayerNotConfiguredError(
+                "CTS_MANIFEST_PATH is not set: the service does not know the contracts."
+            )
+        try:
+            manifest = load_manifest(settings.manifest_path)
+            w3 = connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=False)
+            context = cls(w3, manifest, hromada_handles(w3, manifest, settings.hromada))
+        except ManifestError as error:
+            raise RelayerNotConfiguredError(str(error)) from None
+        context.check_chain_id()
+        return context
+
+    @cached_property
+    def allowlist(self) -> Allowlist:
+        return Allowlist(self.hromada)

@@ -54,6 +54,16 @@ class GasBudgetExceededError(RateLimitedError):
     detail = "You have used today's allowance of sponsored actions. Please try again later."
 
 
+class HromadaGasBudgetExceededError(RateLimitedError):
+    """Raised when the hromada's sponsored gas of the last 24 hours would exceed its operator-set budget."""
+
+    code = "hromada_gas_budget_exceeded"
+    detail = (
+        "Your hromada has used today's budget for sponsored actions. Nothing was done; please try again "
+        "later, or ask the council to raise the budget with the service's operator."
+    )
+
+
 class RelayerNotConfiguredError(CTSError):
     """Raised when the service has no manifest or no hromada to act for (an operator's mistake)."""
 
@@ -93,6 +103,12 @@ _REFUSALS: list[tuple[str, int, str]] = [
     ("BalancedVoteUnexpectedRoundState", 409, "The round is not at the stage this needs."),
     ("CommunityFundUnexpectedLoanState", 409, "The loan is not at the stage this needs."),
     ("ResidentRegistryUnexpectedStatus", 409, "The resident's status does not allow this."),
+    ("ResidentRegistryNotPeerRegistry", 422, "That is not the registry of a hromada of this service."),
+    ("ResidentRegistryNotReleased", 409, "The other hromada has not released this resident to this one."),
+    ("ResidentRegistryAlreadyArrived", 409, "This move was already recorded here."),
+    ("ResidentRegistryAlreadyReleased", 409, "This resident was already released to that hromada."),
+    ("ResidentRegistryReleaseTakenUp", 409, "The other hromada has already registered this resident."),
+    ("ResidentRegistryIdentityMismatch", 409, "The identity check does not match this resident's record."),
     ("UsefulCaseDuplicateEvidence", 409, "This evidence was already used for another case."),
     ("UsefulCaseAlreadyDecided", 409, "You have already decided this case."),
     ("UsefulCaseNotPending", 409, "This case is already decided."),

@@ -21,12 +21,19 @@ from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
 from cts.core.db import utcnow
 from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
-from cts.errors import ConflictError, InvalidInputError
-from cts.models import ActionStatus, RelayAction, User
+from cts.errors import ConflictError, InvalidInputError, RoleRequiredError
+from cts.hromadas import gas_spent_today
+from cts.models import ActionStatus, Hromada, RelayAction, Role, User
 from cts.relayer.allowlist import SponsoredCall
 from cts.relayer.claims import claims_of, record_claims, reserve_claims
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
-from cts.relayer.errors import ChainUnavailableError, GasBudgetExceededError, SignerNotLinkedError, refusal
+from cts.relayer.errors import (
+    ChainUnavailableError,
+    GasBudgetExceededError,
+    HromadaGasBudgetExceededError,
+    SignerNotLinkedError,
+    refusal,
+)
 
 # Extra gas the forwarder needs around a request, and a margin over the simulated gas.
 GAS_MARGIN_PERCENT = 30
@@ -59,15 +66,20 @@ def identity_hash(settings: Settings, identity_check: str) -> bytes:
 
 
 class RelayerService:
-    def __init__(self, settings: Settings, chain: ChainContext) -> None:
+    """Accepts actions for one hromada: its contracts (``chain``), its row (budget, key) and its members."""
+
+    def __init__(self, settings: Settings, chain: ChainContext, hromada: Hromada) -> None:
+        if chain.hromada.entry.key != hromada.slug:
+            raise ValueError("the chain context is of another hromada")
         self.settings = settings
         self.chain = chain
+        self.hromada = hromada
 
     # ------------------------------------------------------------ custodial actions
 
     def queue(self, session: Session, user: User, call: Call) -> RelayAction:
         """Queue `call`, to be signed with the user's custodial key; a clear CTSError on any refusal."""
-        sponsored = self.chain.allowlist.check(call.target, call.data, user.role)
+        sponsored = self.chain.allowlist.check(call.target, call.data, self._role_of(user))
         signer = user.wallet.address
         # Refuse a throttled user before simulating, but take the token (a write) only after the
         # simulation: SQLite's write lock is then never held across a call to the node.
@@ -75,11 +87,11 @@ class RelayerService:
         self._check_rate_token(session, user)
         gas = self._simulate(signer, call)
         self._take_rate_token(session, user)
-        reserve_claims(session, self.chain.hromada.entry.key, claims)  # after the first write: see there
+        reserve_claims(session, self.hromada.slug, claims)  # after the first write: see there
         self._check_gas_budget(session, signer, gas)
         action = RelayAction(
             user_id=user.id,
-            hromada=self.chain.hromada.entry.key,
+            hromada=self.hromada.slug,
             kind=sponsored.function,
             signer=signer,
             target=call.target,
@@ -103,7 +115,7 @@ class RelayerService:
         # see docs/threat-model.md ("Who may relay a signed request").
         if user.own_wallet_address is None or signer != user.own_wallet_address:
             raise SignerNotLinkedError()
-        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, user.role)
+        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, self._role_of(user))
         claims = self._claims(sponsored, request.data, signer)
         try:
             recovered = request.recover_signer(self.chain.domain, signature)
@@ -141,11 +153,11 @@ class RelayerService:
         if request.gas < gas:
             raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
         self._take_rate_token(session, user)
-        reserve_claims(session, self.chain.hromada.entry.key, claims)
+        reserve_claims(session, self.hromada.slug, claims)
         self._check_gas_budget(session, signer, request.gas)
         action = RelayAction(
             user_id=user.id,
-            hromada=self.chain.hromada.entry.key,
+            hromada=self.hromada.slug,
             kind=sponsored.function,
             signer=signer,
             target=to_checksum_address(request.to),
@@ -162,6 +174,12 @@ class RelayerService:
         return action
 
     # ------------------------------------------------------------ checks
+
+    def _role_of(self, user: User) -> Role:
+        role = user.role_in(self.hromada.id)
+        if role is None:  # the routes check roles first; this is the service's own guard
+            raise RoleRequiredError()
+        return role
 
     def _claims(self, sponsored: SponsoredCall, calldata: bytes, signer: str) -> list[str]:
         try:
@@ -209,6 +227,8 @@ class RelayerService:
         return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
 
     def _check_gas_budget(self, session: Session, signer: str, gas: int) -> None:
+        """The signer's daily allowance, then the hromada's: when a hromada's budget is spent its actions
+        wait for tomorrow while every other hromada goes on."""
         since = utcnow() - timedelta(days=1)
         spent = session.scalar(
             select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
@@ -219,6 +239,8 @@ class RelayerService:
         )
         if int(spent or 0) + gas > self.settings.relayer_daily_gas_budget:
             raise GasBudgetExceededError(retry_after_seconds=3600)
+        if gas_spent_today(session, self.hromada) + gas > self.hromada.daily_gas_budget:
+            raise HromadaGasBudgetExceededError(retry_after_seconds=3600)
 
     def _chain_time(self) -> int:
         try:

@@ -56,7 +56,7 @@ from cts.core.config import Settings
 from cts.core.db import utcnow
 from cts.core.keystore import EncryptedKey, decrypt_private_key, read_encrypted_key
 from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, Wallet
-from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext, describe_unreachable
+from cts.relayer.context import UNREACHABLE_ERRORS, ChainConnection, describe_unreachable
 from cts.relayer.outcomes import OUT_OF_GAS, Failure, FailureExplainer, RequestRun, intrinsic_gas
 from cts.relayer.service import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
 
@@ -258,7 +258,7 @@ class SponsorView:
 class RelayerWorker:
     settings: Settings
     session_factory: sessionmaker[Session]
-    chain: ChainContext
+    chain: ChainConnection
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     sponsors: dict[str, LocalAccount] = field(default_factory=dict)
     _last_balance_check: float = 0.0
@@ -503,16 +503,20 @@ class RelayerWorker:
             return len(included)
 
     def _choose_actions(self, session: Session) -> list[RelayAction]:
-        """Oldest queued actions, at most one per signer, none for a signer with an action in flight."""
+        """Queued actions, fairly between hromadas (each hromada's oldest first, then each one's second...,
+        so that one hromada's thousand queued actions never hold back another's one), at most one per
+        signer, none for a signer with an action in flight."""
         busy = set(
             session.scalars(
                 select(RelayAction.signer).where(RelayAction.status == ActionStatus.SUBMITTED)
             ).all()
         )
+        turn = func.row_number().over(partition_by=RelayAction.hromada, order_by=RelayAction.id).label("turn")
+        queued = select(RelayAction.id, turn).where(RelayAction.status == ActionStatus.QUEUED).subquery()
         candidates = session.scalars(
             select(RelayAction)
-            .where(RelayAction.status == ActionStatus.QUEUED)
-            .order_by(RelayAction.id)
+            .join(queued, queued.c.id == RelayAction.id)
+            .order_by(queued.c.turn, RelayAction.id)
             .limit(self.settings.relayer_batch_size * 4)
         ).all()
         chosen: list[RelayAction] = []

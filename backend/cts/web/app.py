@@ -57,7 +57,7 @@ def _status_heading(page: Page, status: int) -> str:
 
 def handle_sign_in_required(request: Request, error: Exception) -> Response:
     assert isinstance(error, SignInRequired)
-    return error.page.redirect("/signin?" + urlencode({"next": error.page.here}))
+    return error.page.redirect(error.page.url("/signin?") + urlencode({"next": error.page.here}))
 
 
 def handle_forbidden(request: Request, error: Exception) -> Response:

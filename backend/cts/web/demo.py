@@ -45,8 +45,8 @@ from cts.core.db import build_engine, build_session_factory
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
 from cts.errors import CTSError
-from cts.models import ActionStatus, Language, RelayAction, Role, User
-from cts.relayer.context import ChainContext
+from cts.hromadas import HromadaDirectory, add_hromada, get_hromada, grant_role
+from cts.models import ActionStatus, Hromada, Language, RelayAction, Role, User
 from cts.relayer.service import Call, RelayerService, identity_hash
 from cts.relayer.worker import RelayerWorker
 from cts.schemas import UserRegister
@@ -162,30 +162,56 @@ class Login:
 
 
 @dataclass
-class DemoResult:
-    hromada: str
+class HromadaLogins:
+    slug: str
+    name: str
     logins: list[Login] = field(default_factory=list)
     round_id: int = 0
 
+
+@dataclass
+class DemoResult:
+    hromadas: list[HromadaLogins] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def logins(self) -> list[Login]:
+        return [login for hromada in self.hromadas for login in hromada.logins]
+
+    @property
+    def round_id(self) -> int:
+        return self.hromadas[0].round_id if self.hromadas else 0
+
     def lines(self, base_url: str = "") -> list[str]:
-        lines = [f"Hromada: {self.hromada}" + (f"   open {base_url}/" if base_url else "")]
-        for login in self.logins:
-            lines.append(f"  {login.role.value:<12} {login.name:<20} {login.login:<28} {login.password}")
-        return lines
+        lines: list[str] = []
+        for hromada in self.hromadas:
+            lines.append(f"{hromada.name}" + (f"   open {base_url}/h/{hromada.slug}" if base_url else ""))
+            for login in hromada.logins:
+                lines.append(f"  {login.role.value:<12} {login.name:<20} {login.login:<28} {login.password}")
+        return lines + self.notes
 
 
+# The second pilot cycle ran in two hromadas; the demo seeds both on one service.
+PILOT_HROMADAS = [("rudky", "Рудківська громада"), ("dubechne", "Дубечненська громада")]
+
+# (role, name, login) per hromada; "{h}" is the hromada's key. The verifier of the first hromada is also a
+# resident of the second (one account, a role in each), and Oksana moves from the first to the second.
 PEOPLE: list[tuple[Role, str, str]] = [
-    (Role.COUNCIL, "Галина Рада", "rada@demo.example"),
-    (Role.VERIFIER, "Василь Перевірка", "verifier@demo.example"),
-    (Role.COORDINATOR, "Марія Координатор", "coordinator@demo.example"),
-    (Role.AUDITOR, "Аудитор Громади", "auditor@demo.example"),
-    (Role.RESIDENT, "Олена Коваль", "olena@demo.example"),
-    (Role.RESIDENT, "Петро Шевчук", "petro@demo.example"),
-    (Role.RESIDENT, "Ірина Бондар", "iryna@demo.example"),
-    (Role.RESIDENT, "Микола Ткаченко", "mykola@demo.example"),
-    (Role.RESIDENT, "Оксана Мельник", "+380671234567"),
-    (Role.RESIDENT, "Андрій Лисенко", "andriy@demo.example"),  # signed up, not yet registered by the council
+    (Role.COUNCIL, "Галина Рада", "rada@{h}.demo.example"),
+    (Role.VERIFIER, "Василь Перевірка", "verifier@{h}.demo.example"),
+    (Role.COORDINATOR, "Марія Координатор", "coordinator@{h}.demo.example"),
+    (Role.AUDITOR, "Аудитор Громади", "auditor@{h}.demo.example"),
+    (Role.RESIDENT, "Олена Коваль", "olena@{h}.demo.example"),
+    (Role.RESIDENT, "Петро Шевчук", "petro@{h}.demo.example"),
+    (Role.RESIDENT, "Ірина Бондар", "iryna@{h}.demo.example"),
+    (Role.RESIDENT, "Микола Ткаченко", "mykola@{h}.demo.example"),
+    (Role.RESIDENT, "Оксана Мельник", "oksana@{h}.demo.example"),
+    # Signed up, not yet registered by the council:
+    (Role.RESIDENT, "Андрій Лисенко", "andriy@{h}.demo.example"),
 ]
+# Phone logins work too: the first hromada's Oksana signs in with her phone number.
+PHONE_LOGINS = {"oksana@{h}.demo.example": "+380671234567"}
+OTHER_NAMES = {"oksana@{h}.demo.example": "Тетяна Гнатюк"}
 
 PROGRAMMES = [
     # title, reward RV, value of a case (kopiyky), RV cap, per-resident cap
@@ -203,14 +229,14 @@ PROJECTS = [
 ]
 
 
-def make_user(session: Session, settings: Settings, role: Role, name: str, login: str, password: str) -> User:
+def make_user(session: Session, settings: Settings, name: str, login: str, password: str) -> User:
+    """An account with a custodial wallet (roles are given per hromada, once the hromada is onboarded)."""
     contact = {"phone": login} if login.startswith("+") else {"email": login}
     user = create_user(
         session,
         UserRegister.model_validate(
             {**contact, "password": password, "display_name": name, "preferred_language": Language.UK}
         ),
-        role=role,
         password_hasher=build_password_hasher(settings),
         master_key=settings.master_key,
     )
@@ -222,54 +248,159 @@ def make_user(session: Session, settings: Settings, role: Role, name: str, login
     return user
 
 
+def give_role(factory: sessionmaker[Session], user: User, hromada: Hromada, role: Role) -> None:
+    with factory() as session:
+        person = session.get(User, user.id)
+        assert person is not None
+        grant_role(session, person, session.get(Hromada, hromada.id) or hromada, role)
+        session.commit()
+
+
+def relayer_for(settings: Settings, factory: sessionmaker[Session], slug: str) -> RelayerService:
+    """The relayer service of one hromada of the service's database (as the API builds it)."""
+    with factory() as session:
+        hromada = get_hromada(session, slug)
+        session.expunge(hromada)
+    return RelayerService(settings, HromadaDirectory(settings).context(hromada), hromada)
+
+
 def seed_demo(
     settings: Settings,
     deployer: Sender,
     shared: Manifest,
     *,
-    hromada_key: str = "demo",
-    hromada_name: str = "Демо-громада",
+    hromadas: list[tuple[str, str]] | None = None,
     password: str = DEMO_PASSWORD,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Make the demo hromada (see the module's docstring); returns who can sign in, and how."""
+    """Make the demo's hromadas (see the module's docstring): each with its staff and residents, capital,
+    programmes, cases and a round open for voting, on one service; a person with a role in two of them;
+    and a displaced resident whose record moved from the first to the second. Returns who can sign in."""
     if settings.manifest_path is None:
         raise DemoError("the demo writes its manifest to settings.manifest_path: set it")
+    chosen = hromadas or PILOT_HROMADAS
     factory = build_session_factory(build_engine(settings.database_url))
-    say("people: the council, a verifier, a coordinator, an auditor and six residents")
-    people: dict[str, User] = {}
-    with factory() as session:
-        for role, name, login in PEOPLE:
-            people[login] = make_user(session, settings, role, name, login, password)
-    council = people["rada@demo.example"]
-    verifier, coordinator = people["verifier@demo.example"], people["coordinator@demo.example"]
-    residents = [people[login] for role, _, login in PEOPLE if role == Role.RESIDENT][:5]
-
-    say(f"hromada {hromada_name!r}: onboarded with the council's custodial wallet as council and registrar")
-    council_address = council.wallet.address
-    onboard(
-        deployer,
-        shared,
-        HromadaSpec(key=hromada_key, name=hromada_name, council=council_address, registrar=council_address),
-    )
-    manifest = Manifest(
-        chain_id=shared.chain_id,
-        shared=shared.shared,
-        hromadas={hromada_key: shared.hromadas[hromada_key]},
-        deployer=shared.deployer,
-    )
-    settings.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    manifest.save(settings.manifest_path)
-    relayer = RelayerService(settings, ChainContext.from_settings(settings))
-    driver = Driver(settings, factory, relayer, RelayerWorker(settings, factory, relayer.chain))
-    try:
-        result = _seed(driver, settings, council, verifier, coordinator, residents, say)
-    finally:
-        assert driver.worker is not None
-        driver.worker.release_leases()
-    result.hromada = hromada_name
-    result.logins = [Login(role, name, login, password) for role, name, login in PEOPLE]
+    result = DemoResult()
+    manifest = Manifest(chain_id=shared.chain_id, shared=shared.shared, hromadas={}, deployer=shared.deployer)
+    seeded: list[tuple[HromadaLogins, dict[str, User]]] = []
+    for number, (key, name) in enumerate(chosen):
+        say(f"{name}: the council, a verifier, a coordinator, an auditor and six residents")
+        people: dict[str, User] = {}
+        logins = HromadaLogins(slug=key, name=name)
+        with factory() as session:
+            for role, person_name, pattern in PEOPLE:
+                login = pattern.format(h=key)
+                if number == 0 and pattern in PHONE_LOGINS:
+                    login = PHONE_LOGINS[pattern]
+                if number > 0 and pattern in OTHER_NAMES:  # two Oksanas would confuse the demo's reader
+                    person_name = OTHER_NAMES[pattern]
+                people[pattern] = make_user(session, settings, person_name, login, password)
+                logins.logins.append(Login(role, person_name, login, password))
+        council = people["rada@{h}.demo.example"]
+        say(f"{name}: onboarded with the council's custodial wallet as council and registrar")
+        onboard(
+            deployer,
+            shared,
+            HromadaSpec(key=key, name=name, council=council.wallet.address, registrar=council.wallet.address),
+        )
+        manifest.hromadas[key] = shared.hromadas[key]
+        settings.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        manifest.save(settings.manifest_path)
+        with factory() as session:
+            hromada = add_hromada(session, manifest, key)
+            session.commit()
+            session.refresh(hromada)
+            session.expunge(hromada)
+        for role, _, pattern in PEOPLE:
+            give_role(factory, people[pattern], hromada, role)
+        relayer = relayer_for(settings, factory, key)
+        driver = Driver(settings, factory, relayer, RelayerWorker(settings, factory, relayer.chain))
+        residents = [people[pattern] for role, _, pattern in PEOPLE if role == Role.RESIDENT][:5]
+        try:
+            logins.round_id = _seed(
+                driver,
+                settings,
+                council,
+                people["verifier@{h}.demo.example"],
+                people["coordinator@{h}.demo.example"],
+                residents,
+                _prefixed(say, name),
+            )
+        finally:
+            assert driver.worker is not None
+            driver.worker.release_leases()
+        result.hromadas.append(logins)
+        seeded.append((logins, people))
+    if len(seeded) >= 2:
+        result.notes += _people_in_two_hromadas(settings, factory, seeded, say)
     return result
+
+
+def _prefixed(say: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    return lambda line: say(f"{prefix}: {line}")
+
+
+def _people_in_two_hromadas(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    seeded: list[tuple[HromadaLogins, dict[str, User]]],
+    say: Callable[[str], None],
+) -> list[str]:
+    """The first hromada's verifier is also a resident of the second; the first hromada's Oksana moved to the
+    second, and her record moved with her: released by the first registry, registered with a link to it by
+    the second (RV stays where it was issued)."""
+    (first, first_people), (second, second_people) = seeded[0], seeded[1]
+    with factory() as session:
+        second_row = get_hromada(session, second.slug)
+        session.expunge(second_row)
+    verifier = first_people["verifier@{h}.demo.example"]
+    give_role(factory, verifier, second_row, Role.RESIDENT)
+    second.logins.append(
+        Login(Role.RESIDENT, verifier.display_name, first.logins[1].login, first.logins[1].password)
+    )
+    notes = [f"{verifier.display_name} is a verifier in {first.name} and a resident of {second.name}."]
+
+    oksana = first_people["oksana@{h}.demo.example"]
+    first_relayer = relayer_for(settings, factory, first.slug)
+    second_relayer = relayer_for(settings, factory, second.slug)
+    first_registry = first_relayer.chain.hromada.registry
+    second_registry = second_relayer.chain.hromada.registry
+    if "releaseResident" not in {item.get("name") for item in first_registry.abi}:
+        return notes  # a registry without moves (an older deployment): nothing more to show
+    give_role(factory, oksana, second_row, Role.RESIDENT)
+    say(f"{oksana.display_name} moved from {first.name} to {second.name}: her record moves with her")
+    from_id = int(first_registry.functions.residentOf(oksana.wallet.address).call()[0])
+    first_council = first_people["rada@{h}.demo.example"]
+    second_council = second_people["rada@{h}.demo.example"]
+    first_driver = Driver(
+        settings, factory, first_relayer, RelayerWorker(settings, factory, first_relayer.chain)
+    )
+    second_driver = Driver(
+        settings, factory, second_relayer, RelayerWorker(settings, factory, second_relayer.chain)
+    )
+    try:
+        # The verifier of the first hromada, a resident of the second: registered there too.
+        verifier_digest = identity_hash(settings, "ЦНАП-2025-0101")
+        second_driver.do(
+            second_council, second_registry.functions.addResident(verifier.wallet.address, verifier_digest)
+        )
+        first_driver.do(
+            first_council,
+            first_registry.functions.releaseResident(oksana.wallet.address, second_registry.address, False),
+        )
+        digest = identity_hash(settings, "ЦНАП-2025-0102")
+        second_driver.do(
+            second_council,
+            second_registry.functions.addMovedResident(
+                oksana.wallet.address, digest, first_registry.address, from_id
+            ),
+        )
+    finally:
+        for driver in (first_driver, second_driver):
+            assert driver.worker is not None
+            driver.worker.release_leases()
+    notes.append(f"{oksana.display_name} moved from {first.name} to {second.name} (her record shows both).")
+    return notes
 
 
 def _seed(
@@ -280,7 +411,8 @@ def _seed(
     coordinator: User,
     residents: list[User],
     say: Callable[[str], None],
-) -> DemoResult:
+) -> int:
+    """Seed one hromada; the id of its round open for voting."""
     h = driver.hromada
     cases, vote, fund, registry = h.cases.functions, h.vote.functions, h.fund.functions, h.registry.functions
     documents, evidence = DocumentStore(settings), EvidenceStore(settings)
@@ -353,7 +485,7 @@ def _seed(
     for project_id in range(1, len(PROJECTS) + 1):
         driver.do(council, vote.screenProject(round_id, project_id, True, 0))
     travel(driver.w3, HOUR + 1)
-    say("three residents voted already; Olena (olena@demo.example) has not")
+    say("three residents voted already; Olena has not")
     driver.do_all(
         [
             (residents[1], vote.castBallot(round_id, [1, 2], [4, 1])),
@@ -361,7 +493,7 @@ def _seed(
             (residents[3], vote.castBallot(round_id, [2, 4], [4, 1])),
         ]
     )
-    return DemoResult(hromada="", round_id=round_id)
+    return round_id
 
 
 # ---------------------------------------------------------------- `cts demo`

@@ -14,13 +14,17 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cts.api.deps import SESSION_COOKIE, AuthenticationDep, SessionDep, get_relayer
+from cts.api.deps import SESSION_COOKIE, AuthenticationDep, SessionDep
 from cts.core.config import Settings
 from cts.errors import CTSError
-from cts.models import AuthSession, Language, Role, User
+from cts.hromadas import HromadaDirectory
+from cts.models import AuthSession, Hromada, Language, Role, User
 from cts.relayer.context import ChainContext
+from cts.relayer.errors import RelayerNotConfiguredError
 from cts.relayer.service import RelayerService
 from cts.web.files import DocumentStore, EvidenceStore
 from cts.web.forms import FormState, SubmittedForm
@@ -42,15 +46,10 @@ SECURITY_HEADERS = {
 }
 NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language"})
 
-# Navigation by role: (href, the name of its label in the "nav" family of cts.web.messages). The first entry
-# is the role's home page.
+# Navigation in a hromada by role: (path within the hromada, the name of its label in the "nav" family of
+# cts.web.messages). The first entry is the role's home page. Every path is under /h/<slug>.
 NAV: dict[Role | None, list[tuple[str, str]]] = {
-    None: [
-        ("/signin", "signin"),
-        ("/signup", "signup"),
-        ("/rounds", "rounds"),
-        ("/public", "public"),
-    ],
+    None: [("/rounds", "rounds"), ("/public", "public")],
     Role.RESIDENT: [
         ("/me", "me"),
         ("/programmes", "programmes"),
@@ -68,9 +67,24 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
 }
 
 
-def home_of(user: User | None) -> str:
-    """Where a person lands: their role's first page, or the home page when signed out."""
-    return NAV[user.role][0][0] if user is not None else "/"
+def hromada_base(hromada: Hromada) -> str:
+    return f"/h/{hromada.slug}"
+
+
+def home_of(user: User | None, hromada: Hromada | None = None) -> str:
+    """Where a person lands: their role's first page in ``hromada`` (or in their only hromada); the list of
+    hromadas when they hold roles in several (or none), or when signed out."""
+    if user is None:
+        return hromada_base(hromada) if hromada is not None else "/"
+    if hromada is not None:
+        role = user.role_in(hromada.id)
+        if role is not None:
+            return hromada_base(hromada) + NAV[role][0][0]
+        return hromada_base(hromada)
+    if len(user.memberships) == 1:
+        membership = user.memberships[0]
+        return hromada_base(membership.hromada) + NAV[membership.role][0][0]
+    return "/"
 
 
 def _csrf_key(settings: Settings) -> bytes:
@@ -94,6 +108,7 @@ class Page:
     user: User | None
     auth_session: AuthSession | None
     lang: Language
+    hromada: Hromada | None
     csrf_cookie: str
     new_csrf_cookie: bool = False
     notices: list[str] = field(default_factory=list)
@@ -131,11 +146,25 @@ class Page:
         referer = urlsplit(self.request.headers.get("referer", ""))
         if referer.netloc == url.netloc and is_safe_next(referer.path):
             return referer.path + (f"?{referer.query}" if referer.query else "")
-        return home_of(self.user)
+        return home_of(self.user, self.hromada)
+
+    @property
+    def base(self) -> str:
+        """The address of the page's hromada ("/h/<slug>"), which its links start with; "" outside one."""
+        return hromada_base(self.hromada) if self.hromada is not None else ""
+
+    def url(self, path: str) -> str:
+        """A path within the page's hromada ("/cases" -> "/h/<slug>/cases")."""
+        return self.base + path
 
     @property
     def nav(self) -> list[tuple[str, str]]:
-        return NAV[self.user.role if self.user is not None else None]
+        account = (
+            [(self.url("/signin"), "signin"), (self.url("/signup"), "signup")] if self.user is None else []
+        )
+        if self.hromada is None:
+            return account if self.user is None else [("/", "hromadas")]
+        return account + [(self.base + href, label) for href, label in NAV[self.role]]
 
     @property
     def section(self) -> str:
@@ -145,18 +174,32 @@ class Page:
 
     @cached_property
     def relayer(self) -> RelayerService | None:
+        """The relayer acting for the page's hromada (None outside one, or while it has no contracts)."""
+        if self.hromada is None:
+            return None
         try:
-            return get_relayer(self.request)
+            directory: HromadaDirectory = self.request.app.state.directory
+            return RelayerService(self.settings, directory.context(self.hromada), self.hromada)
         except CTSError:
             return None
 
     @property
+    def hromada_id(self) -> int:
+        """The page's hromada's id (the role dependencies guarantee a hromada on the pages that use it)."""
+        if self.hromada is None:
+            raise RuntimeError("this page belongs to no hromada")
+        return self.hromada.id
+
+    @property
     def hromada_name(self) -> str:
-        return self.relayer.chain.hromada.entry.name if self.relayer is not None else ""
+        return self.hromada.name if self.hromada is not None else ""
 
     @property
     def role(self) -> Role | None:
-        return self.user.role if self.user is not None else None
+        """The signed-in person's role in the page's hromada."""
+        if self.user is None or self.hromada is None:
+            return None
+        return self.user.role_in(self.hromada.id)
 
     # ------------------------------------------------------------ answers
 
@@ -216,8 +259,11 @@ class Page:
 
 
 def build_page(request: Request, session: Session, auth_session: AuthSession | None) -> Page:
-    """The page context of a request; used by the dependency and by the error handlers."""
+    """The page context of a request; used by the dependency and by the error handlers (so it never raises
+    for an unknown hromada: ``get_page`` does)."""
     settings: Settings = request.app.state.settings
+    slug = request.path_params.get("slug")
+    hromada = session.scalar(select(Hromada).where(Hromada.slug == slug)) if isinstance(slug, str) else None
     user = auth_session.user if auth_session is not None else None
     if user is not None and user.is_disabled:
         user, auth_session = None, None
@@ -239,6 +285,7 @@ def build_page(request: Request, session: Session, auth_session: AuthSession | N
         user=user,
         auth_session=auth_session,
         lang=lang,
+        hromada=hromada,
         csrf_cookie=csrf_cookie,
         new_csrf_cookie=new_cookie,
     )
@@ -249,7 +296,10 @@ def build_page(request: Request, session: Session, auth_session: AuthSession | N
 
 
 def get_page(request: Request, session: SessionDep, authentication: AuthenticationDep) -> Page:
-    return build_page(request, session, authentication.auth_session)
+    page = build_page(request, session, authentication.auth_session)
+    if "slug" in request.path_params and page.hromada is None:
+        raise StarletteHTTPException(404)
+    return page
 
 
 PageDep = Annotated[Page, Depends(get_page)]
@@ -325,12 +375,16 @@ FormDep = Annotated[SubmittedForm, Depends(read_form)]
 
 
 def get_reader(page: PageDep) -> ChainReader:
-    """The chain reader (raises the relayer's configuration error if the service knows no contracts)."""
+    """The chain reader of the page's hromada (the relayer's configuration error if it has no contracts)."""
+    if page.hromada is None:
+        raise RelayerNotConfiguredError("this page belongs to no hromada")
     state = page.request.app.state
-    chain: ChainContext | None = getattr(state, "web_read_chain", None)
+    chains: dict[str, ChainContext] = state.__dict__.setdefault("web_read_chains", {})
+    key = f"{page.hromada.slug}:{page.hromada.contracts}"
+    chain = chains.get(key)
     if chain is None:
-        chain = build_read_context(page.settings)
-        state.web_read_chain = chain
+        chain = build_read_context(page.settings, page.hromada)
+        chains[key] = chain
     return ChainReader(chain, page.documents)
 
 

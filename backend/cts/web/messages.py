@@ -50,6 +50,14 @@ def error_messages(t: Translator) -> dict[str, str]:
         ),
         "not_sponsored": _("This action is not available to your role."),
         "gas_budget_exceeded": _("You have used today's allowance of actions. Please try again tomorrow."),
+        "hromada_gas_budget_exceeded": _(
+            "Your hromada has used today's budget for actions. Nothing was done; please try again later."
+        ),
+        "already_queued": _(
+            "The same action is already waiting to be sent to the blockchain. It will be done once: there is "
+            "no need to send it again."
+        ),
+        "signer_not_linked": _("This request was signed by a wallet that is not linked to your account."),
         "relayer_not_configured": _(
             "The service is not set up for any hromada yet. Please tell the administrator."
         ),
@@ -106,6 +114,14 @@ def error_messages(t: Translator) -> dict[str, str]:
         "useful_case_already_decided": _("You have already decided this case."),
         "useful_case_not_pending": _("This case is already decided."),
         "useful_case_programme_cap_exceeded": _("The programme has no RV left for this case."),
+        "resident_registry_not_peer_registry": _("That is not the registry of a hromada of this service."),
+        "resident_registry_not_released": _(
+            "The other hromada has not released this resident to this one yet."
+        ),
+        "resident_registry_already_arrived": _("This move was already recorded here."),
+        "resident_registry_already_released": _("This resident was already released to that hromada."),
+        "resident_registry_release_taken_up": _("The other hromada has already registered this resident."),
+        "resident_registry_identity_mismatch": _("The identity check does not match this resident's record."),
         "useful_case_resident_cap_exceeded": _("The programme's limit per person has been reached."),
         "useful_case_invalid_caps": _(
             "The RV caps do not fit: the programme's cap must hold a reward, and the per-person cap must not "
@@ -231,6 +247,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "signin": pgettext("navigation", "Sign in"),
             "signup": pgettext("navigation", "Sign up"),
             "signout": pgettext("navigation", "Sign out"),
+            "hromadas": pgettext("navigation", "My hromadas"),
         },
         "role": {
             "resident": pgettext("role", "resident"),

@@ -23,12 +23,12 @@ from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint
 
 from cts.chain.client import HromadaHandles
-from cts.chain.manifest import ManifestError, load_manifest
 from cts.core.config import Settings
 from cts.errors import NotFoundError
-from cts.models import RelayAction
+from cts.hromadas import manifest_of
+from cts.models import Hromada, RelayAction
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
-from cts.relayer.errors import ChainUnavailableError, RelayerNotConfiguredError
+from cts.relayer.errors import ChainUnavailableError
 from cts.web.files import DocumentStore
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -50,36 +50,40 @@ LOAN_STATES = (
     "defaulted",
     "cancelled",
 )
-RESIDENT_STATUSES = ("none", "active", "suspended", "migrated")
+RESIDENT_STATUSES = ("none", "active", "suspended", "migrated", "moved")
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def build_read_context(settings: Settings) -> ChainContext:
-    """The chain as the pages read it: its own connection, which asks the chain id once (not twice per
-    call) and gives up quickly when the node is away (a page says so at once, rather than after retries)."""
-    if settings.manifest_path is None:
-        raise RelayerNotConfiguredError(
-            "CTS_MANIFEST_PATH is not set: the service does not know the contracts."
+_READ_CONNECTIONS: dict[str, Web3] = {}
+
+
+def read_connection(rpc_url: str) -> Web3:
+    """The pages' connection to the chain (one per process, shared by every hromada): it asks the chain id
+    once (not twice per call) and gives up quickly when the node is away (a page says so at once, rather
+    than after retries)."""
+    w3 = _READ_CONNECTIONS.get(rpc_url)
+    if w3 is None:
+        provider = HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": 10},
+            exception_retry_configuration=ExceptionRetryConfiguration(
+                errors=(ConnectionError, requests.ConnectionError, requests.Timeout),
+                retries=1,
+                backoff_factor=0.1,
+            ),
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
         )
-    try:
-        manifest = load_manifest(settings.manifest_path)
-        entry = manifest.hromada(settings.hromada)
-    except ManifestError as error:
-        raise RelayerNotConfiguredError(str(error)) from None
-    provider = HTTPProvider(
-        settings.rpc_url,
-        request_kwargs={"timeout": 10},
-        exception_retry_configuration=ExceptionRetryConfiguration(
-            errors=(ConnectionError, requests.ConnectionError, requests.Timeout),
-            retries=1,
-            backoff_factor=0.1,
-        ),
-        cache_allowed_requests=True,
-        cacheable_requests={RPCEndpoint("eth_chainId")},
-    )
-    w3 = Web3(provider)
+        w3 = _READ_CONNECTIONS.setdefault(rpc_url, Web3(provider))
+    return w3
+
+
+def build_read_context(settings: Settings, hromada: Hromada) -> ChainContext:
+    """A hromada's contracts as the pages read them, on the shared read connection."""
+    manifest, entry = manifest_of(hromada)
+    w3 = read_connection(settings.rpc_url)
     return ChainContext(w3, manifest, HromadaHandles.from_entry(w3, entry))
 
 
@@ -335,6 +339,28 @@ class ChainReader:
     def resident(self, address: str) -> ResidentView:
         record = call_struct(self.h.registry, "residentOf", to_checksum_address(address))
         return ResidentView(id=int(record["id"]), status=_name(RESIDENT_STATUSES, int(record["status"])))
+
+    @chain_read
+    def record_links(self, resident_id: int) -> list[tuple[str, str, int]]:
+        """A resident's moves between hromadas, oldest first: ("from", the other registry, their id there)
+        for an arrival here, ("to", the other registry, 0) for a release to another hromada."""
+        if resident_id == 0:
+            return []
+        links = [
+            (
+                log["blockNumber"],
+                log["logIndex"],
+                "from",
+                log["args"]["fromRegistry"],
+                int(log["args"]["fromResidentId"]),
+            )
+            for log in self._logs(self.h.registry, "ResidentArrived", residentId=resident_id)
+        ]
+        links += [
+            (log["blockNumber"], log["logIndex"], "to", log["args"]["toRegistry"], 0)
+            for log in self._logs(self.h.registry, "ResidentReleased", residentId=resident_id)
+        ]
+        return [(kind, registry, other_id) for *_, kind, registry, other_id in sorted(links)]
 
     @chain_read
     def registered_addresses(self) -> set[str]:

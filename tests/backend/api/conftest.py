@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi import FastAPI
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cts.api.main import create_app
+from cts.chain.manifest import CONTRACT_KEYS
 from cts.core.config import Settings
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
-from cts.models import Role, User
+from cts.models import Hromada, Role, User
 from cts.schemas import UserRegister
 
 if TYPE_CHECKING:
@@ -34,9 +36,26 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+SLUG = "testova"  # the hromada of the API tests without a chain
+
+
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+    """An app on the test's database, carrying one hromada (contracts nobody answers for: no chain)."""
+    app = create_app(settings)
+    with app.state.session_factory() as session:
+        contracts = {key: "0x" + f"{n:040x}" for n, key in enumerate(CONTRACT_KEYS, start=1)}
+        session.add(
+            Hromada(
+                slug=SLUG,
+                name="Тестова громада",
+                chain_id=1337,
+                contracts=contracts,
+                forwarder="0x" + "9" * 40,
+            )
+        )
+        session.commit()
+    return app
 
 
 @pytest.fixture
@@ -104,6 +123,7 @@ def make_user(app: FastAPI, settings: Settings) -> Callable[..., User]:
                 session,
                 UserRegister.model_validate(values),
                 role=role,
+                hromada=session.scalar(select(Hromada).where(Hromada.slug == SLUG)),
                 password_hasher=hasher,
                 master_key=settings.master_key,
             )

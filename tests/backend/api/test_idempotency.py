@@ -106,7 +106,7 @@ def test_the_same_key_with_another_body_is_a_conflict(signup: Signup, app_sessio
 def test_the_same_key_on_another_endpoint_is_a_conflict(client: TestClient, token_for: TokenFor) -> None:
     headers = {"Authorization": f"Bearer {token_for(Role.COUNCIL)}", "Idempotency-Key": "shared-key-1"}
     created = client.post(
-        "/api/users",
+        "/api/h/testova/users",
         json={"email": "v@example.org", "password": PASSWORD, "display_name": "V", "role": "verifier"},
         headers=headers,
     )
@@ -122,7 +122,7 @@ def test_keys_belong_to_their_user(client: TestClient, token_for: TokenFor, app_
     for number in (1, 2):
         token = token_for(Role.COUNCIL)
         response = client.post(
-            "/api/users",
+            "/api/h/testova/users",
             json={**body, "email": f"v{number}@example.org"},
             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "same-key-1"},
         )

@@ -18,22 +18,30 @@ def header_names(op: dict[str, Any]) -> set[str]:
 def test_the_openapi_schema_describes_the_api(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
     assert schema["info"]["title"] == "CTS"
-    assert {"/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/api/users"} <= set(
-        schema["paths"]
-    )
+    assert {
+        "/api/auth/signup",
+        "/api/auth/login",
+        "/api/auth/logout",
+        "/api/auth/me",
+        "/api/h/{slug}/users",
+    } <= set(schema["paths"])
     assert set(schema["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyCookie"}
 
 
 def test_mutating_operations_document_the_idempotency_key_and_login_does_not(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
-    for method, path in (("post", "/api/auth/signup"), ("post", "/api/auth/logout"), ("post", "/api/users")):
+    for method, path in (
+        ("post", "/api/auth/signup"),
+        ("post", "/api/auth/logout"),
+        ("post", "/api/h/{slug}/users"),
+    ):
         assert "Idempotency-Key" in header_names(operation(schema, method, path)), path
     assert "Idempotency-Key" not in header_names(operation(schema, "post", "/api/auth/login"))
 
 
 def test_documented_errors_have_our_shape(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
-    responses = operation(schema, "post", "/api/users")["responses"]
+    responses = operation(schema, "post", "/api/h/{slug}/users")["responses"]
     assert responses["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorPublic")
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ValidationErrorPublic"

@@ -67,7 +67,7 @@ def test_no_response_and_no_log_line_contains_a_private_key(
         for role in ("verifier", "coordinator", "auditor"):
             record(
                 client.post(
-                    "/api/users",
+                    "/api/h/testova/users",
                     json={
                         "email": f"{role}@example.org",
                         "password": PASSWORD,
@@ -84,7 +84,7 @@ def test_no_response_and_no_log_line_contains_a_private_key(
         record(client.get("/api/auth/me", headers={"Authorization": f"Bearer {resident_token}"}))
         record(
             client.post(
-                "/api/users",
+                "/api/h/testova/users",
                 json={"email": "x@example.org", "password": PASSWORD, "display_name": "x", "role": "council"},
                 headers={"Authorization": f"Bearer {resident_token}", "Idempotency-Key": "forbidden-1"},
             )

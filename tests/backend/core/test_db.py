@@ -19,7 +19,7 @@ from cts.core.db import (
     normalize_database_url,
     upgrade_database,
 )
-from cts.models import AuthSession, Role, User
+from cts.models import AuthSession, User
 
 TABLES = {
     "users",
@@ -32,8 +32,10 @@ TABLES = {
     "relay_batch_attempts",
     "relay_actions",
     "relay_action_claims",
+    "hromadas",
+    "memberships",
 }
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
 def test_timestamps_come_back_aware_in_utc(db_session: Session) -> None:
     kyiv_summer = timezone(timedelta(hours=3))
     moment = datetime(2025, 6, 1, 12, 0, tzinfo=kyiv_summer)
-    user = User(phone="+380671234567", password_hash="x", role=Role.RESIDENT, display_name="Olena")
+    user = User(phone="+380671234567", password_hash="x", display_name="Olena")
     user.created_at = moment
     db_session.add(user)
     db_session.commit()
@@ -123,7 +125,7 @@ def test_timestamps_come_back_aware_in_utc(db_session: Session) -> None:
 
 
 def test_naive_timestamps_are_refused(db_session: Session) -> None:
-    user = User(phone="+380671234567", password_hash="x", role=Role.RESIDENT, display_name="Olena")
+    user = User(phone="+380671234567", password_hash="x", display_name="Olena")
     user.created_at = datetime(2025, 6, 1, 12, 0)  # naive: the point of the test
     db_session.add(user)
     with pytest.raises(StatementError, match="naive datetime"):

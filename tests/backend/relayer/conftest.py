@@ -30,8 +30,10 @@ from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
-from cts.models import Role, User
-from cts.relayer.context import ChainContext
+from cts.hromadas import get_hromada, grant_role
+from cts.models import Hromada, Role, User
+from cts.relayer.context import ChainConnection, ChainContext
+from cts.relayer.service import RelayerService
 from cts.relayer.worker import RelayerWorker
 from cts.schemas import UserRegister
 
@@ -90,9 +92,36 @@ class RelayEnv:
             self.tokens[user.id] = response.json()["access_token"]
         return self.tokens[user.id]
 
+    @property
+    def slug(self) -> str:
+        return self.hromada.entry.key
+
+    def hromada_row(self) -> Hromada:
+        """The hromada's row in the service's database, loaded and detached (to build services with)."""
+        with self.app.state.session_factory() as session:
+            row = get_hromada(session, self.slug)
+            session.expunge(row)
+            return row
+
+    def relayer(self) -> RelayerService:
+        """The relayer service acting for this hromada, as the API's routes build it."""
+        return RelayerService(
+            self.settings, self.app.state.directory.context(self.hromada_row()), self.hromada_row()
+        )
+
+    def scoped(self, path: str) -> str:
+        """A hromada's route as the tests write it ("/api/cases") at its address in this hromada
+        ("/api/h/<slug>/cases"); routes of no hromada (sign-in, one's own actions) are left as they are."""
+        unscoped = (
+            *("/api/auth/", "/api/users/me", "/api/actions", "/api/relayer/", "/api/h/", "/api/operator/"),
+        )
+        if not path.startswith("/api/") or path.startswith(unscoped) or path == "/api/hromadas":
+            return path
+        return f"/api/h/{self.slug}/" + path.removeprefix("/api/")
+
     def act(self, user: User, method: str, path: str, json: Any = None, key: str | None = None) -> Response:
         headers = {"Authorization": f"Bearer {self.token(user)}", "Idempotency-Key": key or new_key()}
-        return self.client.request(method, path, json=json, headers=headers)
+        return self.client.request(method, self.scoped(path), json=json, headers=headers)
 
     def done(self, user: User, method: str, path: str, json: Any = None) -> dict[str, Any]:
         """Act, let the worker send it, and return the action's final state (which must be confirmed)."""
@@ -162,7 +191,10 @@ class RelayEnv:
         return int(self.hromada.cases.functions.programmeCount().call())
 
 
-def make_people(factory: sessionmaker[Session], settings: Settings, residents: int) -> People:
+def make_people(
+    factory: sessionmaker[Session], settings: Settings, residents: int, prefix: str = ""
+) -> People:
+    """The people of a test's hromada: accounts only (their roles are given once the hromada is known)."""
     hasher = build_password_hasher(settings)
     counter = itertools.count(1)
 
@@ -172,12 +204,11 @@ def make_people(factory: sessionmaker[Session], settings: Settings, residents: i
                 session,
                 UserRegister.model_validate(
                     {
-                        "email": f"{role.value}{next(counter)}@example.org",
+                        "email": f"{prefix}{role.value}{next(counter)}@example.org",
                         "password": PASSWORD,
                         "display_name": role.value,
                     }
                 ),
-                role=role,
                 password_hasher=hasher,
                 master_key=settings.master_key,
             )
@@ -194,6 +225,22 @@ def make_people(factory: sessionmaker[Session], settings: Settings, residents: i
         coordinator=create(Role.COORDINATOR),
         outsider=create(Role.RESIDENT),
     )
+
+
+def give_roles(factory: sessionmaker[Session], people: People, slug: str) -> None:
+    """Each person's role in the hromada ``slug``; the outsider is a resident nobody registered on chain."""
+    with factory() as session:
+        hromada = get_hromada(session, slug)
+        pairs = [
+            (people.council, Role.COUNCIL),
+            (people.verifier, Role.VERIFIER),
+            (people.coordinator, Role.COORDINATOR),
+            (people.outsider, Role.RESIDENT),
+            *((resident, Role.RESIDENT) for resident in people.residents),
+        ]
+        for person, role in pairs:
+            grant_role(session, session.get(User, person.id), hromada, role)  # type: ignore[arg-type]
+        session.commit()
 
 
 def build_env(
@@ -236,11 +283,54 @@ def build_env(
     # The coordinator needs the role on chain too (granted by the council, through the relayer below).
     from fastapi.testclient import TestClient
 
-    app = create_app(settings)
+    app = create_app(settings)  # onboards the manifest's hromada
+    give_roles(app.state.session_factory, people, handles.entry.key)
     client = TestClient(app, base_url="https://testserver")
     worker = RelayerWorker(settings, app.state.session_factory, ChainContext.from_settings(settings))
     env = RelayEnv(settings, app, client, worker, people, handles, w3, {})
     return env
+
+
+def build_many(
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    node_url: str,
+    w3: Web3,
+    deployer: Sender,
+    shared_manifest: Manifest,
+    count: int,
+    residents: int = 2,
+) -> list[RelayEnv]:
+    """``count`` hromadas on one service: one database, one app, one worker, one sponsor; each with its own
+    people (a council, residents, a verifier, a coordinator, an outsider) holding roles in it alone."""
+    from fastapi.testclient import TestClient
+
+    manifest_path = tmp_path / "manifest.json"
+    settings = make_settings(
+        manifest_path=manifest_path,
+        rpc_url=node_url,
+        relayer_sponsor_keys=dev_key(12 + next(_sponsor_slots) % 4),
+        relayer_poll_seconds=0.05,
+        relayer_resubmit_after_seconds=1.0,
+    )
+    factory = build_session_factory(build_engine(settings.database_url))
+    worlds: list[tuple[People, HromadaHandles]] = []
+    manifest = Manifest(chain_id=shared_manifest.chain_id, shared=shared_manifest.shared, hromadas={})
+    for number in range(count):
+        people = make_people(factory, settings, residents, prefix=f"h{number}-")
+        council = people.council.wallet.address
+        n = next(_hromada_numbers)
+        spec = HromadaSpec(key=f"relay-{n}", name=f"Relayer hromada {n}", council=council, registrar=council)
+        handles = onboard(deployer, shared_manifest, spec)
+        manifest.hromadas[handles.entry.key] = handles.entry
+        worlds.append((people, handles))
+    manifest.save(manifest_path)
+    app = create_app(settings)  # onboards every hromada of the manifest
+    for people, handles in worlds:
+        give_roles(app.state.session_factory, people, handles.entry.key)
+    client = TestClient(app, base_url="https://testserver")
+    worker = RelayerWorker(settings, app.state.session_factory, ChainConnection.from_settings(settings))
+    return [RelayEnv(settings, app, client, worker, people, handles, w3, {}) for people, handles in worlds]
 
 
 @pytest.fixture

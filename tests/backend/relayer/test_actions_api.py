@@ -283,7 +283,7 @@ def test_wrong_role_is_403(env: RelayEnv) -> None:
 
 def test_without_session_is_401(env: RelayEnv) -> None:
     response = env.client.post(
-        "/api/cases",
+        env.scoped("/api/cases"),
         json={"programme_id": 1, "evidence_hash": h("a")},
         headers={"Idempotency-Key": "abcdefgh12"},
     )
@@ -322,14 +322,16 @@ def test_contract_refusal_on_a_duplicate_evidence_is_409(env: RelayEnv) -> None:
 def test_action_status_is_private_to_its_owner(env: RelayEnv) -> None:
     resident, other = env.people.residents[:2]
     env.register(resident)
-    response = env.client.get("/api/actions/nope", headers={"Authorization": f"Bearer {env.token(other)}"})
+    response = env.client.get(
+        env.scoped("/api/actions/nope"), headers={"Authorization": f"Bearer {env.token(other)}"}
+    )
     assert response.status_code == 404
     listing = env.client.get(
-        "/api/actions", headers={"Authorization": f"Bearer {env.token(env.people.council)}"}
+        env.scoped("/api/actions"), headers={"Authorization": f"Bearer {env.token(env.people.council)}"}
     )
     assert listing.status_code == 200 and len(listing.json()) == 1  # the council's own registration
     action_id = listing.json()[0]["id"]
     response = env.client.get(
-        f"/api/actions/{action_id}", headers={"Authorization": f"Bearer {env.token(other)}"}
+        env.scoped(f"/api/actions/{action_id}"), headers={"Authorization": f"Bearer {env.token(other)}"}
     )
     assert response.status_code == 404

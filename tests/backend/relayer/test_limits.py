@@ -13,6 +13,7 @@ from web3 import Web3
 from cts.chain.client import Sender
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
+from cts.hromadas import HromadaDirectory
 from cts.models import RelayAction
 
 
@@ -95,8 +96,8 @@ def test_unreachable_chain_is_503_with_retry_after_and_nothing_queued(
     env = build_env(make_settings, tmp_path, node.url, w3, deployer, shared_manifest)
     with env.client:
         env.worker.chain.w3.provider.endpoint_uri = "http://127.0.0.1:9"  # type: ignore[attr-defined]
-        env.app.state.relayer = None
         env.app.state.settings = env.settings.model_copy(update={"rpc_url": "http://127.0.0.1:9"})
+        env.app.state.directory = HromadaDirectory(env.app.state.settings)
         response = env.act(
             env.people.council,
             "POST",
@@ -107,5 +108,5 @@ def test_unreachable_chain_is_503_with_retry_after_and_nothing_queued(
         assert response.json()["code"] == "chain_unavailable"
         assert int(response.headers["Retry-After"]) >= 1
         assert count(env) == 0
-        status = env.client.get("/api/relayer/status").json()
+        status = env.client.get(env.scoped("/api/relayer/status")).json()
         assert status["chain_reachable"] is False and status["alerts"]

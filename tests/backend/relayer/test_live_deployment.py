@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PASSWORD, dev_key, h, make_people
+from conftest import PASSWORD, dev_key, give_roles, h, make_people
 from web3 import HTTPProvider, Web3
 
 from cts.chain.localnode import LocalNode
@@ -187,7 +187,8 @@ def test_deploy_resume_rerun_then_relay_and_audit(
 
     from cts.api.main import create_app
 
-    app = create_app(settings)
+    app = create_app(settings)  # onboards the manifest's hromada
+    give_roles(app.state.session_factory, people, "testville")
     worker = RelayerWorker(settings, app.state.session_factory, ChainContext.from_settings(settings))
     resident = people.residents[0]
     with TestClient(app, base_url="https://testserver") as client:
@@ -197,7 +198,7 @@ def test_deploy_resume_rerun_then_relay_and_audit(
                 "access_token"
             ]
             response = client.post(
-                path,
+                "/api/h/testville/" + path.removeprefix("/api/"),
                 json=body,
                 headers={"Authorization": f"Bearer {token}", "Idempotency-Key": os.urandom(8).hex()},
             )

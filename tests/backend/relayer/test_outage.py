@@ -59,7 +59,7 @@ def test_actions_wait_while_the_chain_is_away_then_complete(
                 action = env.status(resident, action_id)
                 assert action["status"] == "queued"
                 assert "чекає" in action["message"]  # "waiting", in the resident's language
-            status = env.client.get("/api/relayer/status").json()
+            status = env.client.get(env.scoped("/api/relayer/status")).json()
             assert status["chain_reachable"] is False and status["queued"] == len(ids)
             assert any("does not answer" in alert for alert in status["alerts"])
             refused = env.act(

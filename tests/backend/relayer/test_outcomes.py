@@ -227,7 +227,7 @@ def test_the_page_shows_the_rule_a_refused_action_broke_in_the_residents_languag
         },
     )
     assert signed_in.status_code == 200, signed_in.text[:500]
-    shown = env.client.get(f"/actions/{action_id}")
+    shown = env.client.get(f"/h/{env.slug}/actions/{action_id}")
     assert shown.status_code == 200
     assert 'data-status="failed"' in shown.text
     assert says in shown.text, shown.text[-3000:]

@@ -19,12 +19,12 @@ def link(env: RelayEnv, user: User, wallet: LocalAccount, *, signer: LocalAccoun
     """Link ``wallet`` to ``user``'s account with the wallet's signature of the service's statement."""
     headers = {"Authorization": f"Bearer {env.token(user)}"}
     statement = env.client.get(
-        "/api/users/me/own-wallet/statement", params={"address": wallet.address}, headers=headers
+        env.scoped("/api/users/me/own-wallet/statement"), params={"address": wallet.address}, headers=headers
     )
     assert statement.status_code == 200, statement.text
     signature = (signer or wallet).sign_message(encode_defunct(text=statement.json()["message"])).signature
     body = {"address": wallet.address, "signature": "0x" + signature.hex()}
-    return env.client.put("/api/users/me/own-wallet", json=body, headers=headers)
+    return env.client.put(env.scoped("/api/users/me/own-wallet"), json=body, headers=headers)
 
 
 def own_wallet(env: RelayEnv) -> LocalAccount:
@@ -171,12 +171,12 @@ def test_a_wallet_is_linked_only_by_its_own_signature_and_to_one_account(env: Re
     # A signature made for one account does not link the wallet to another.
     headers = {"Authorization": f"Bearer {env.token(env.people.residents[1])}"}
     statement = env.client.get(
-        "/api/users/me/own-wallet/statement", params={"address": wallet.address}, headers=headers
+        env.scoped("/api/users/me/own-wallet/statement"), params={"address": wallet.address}, headers=headers
     ).json()["message"]
     signature = wallet.sign_message(encode_defunct(text=statement)).signature.hex()
     other = {"Authorization": f"Bearer {env.token(env.people.residents[2])}"}
     replayed = env.client.put(
-        "/api/users/me/own-wallet",
+        env.scoped("/api/users/me/own-wallet"),
         json={"address": wallet.address, "signature": "0x" + signature},
         headers=other,
     )

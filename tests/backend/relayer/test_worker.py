@@ -251,7 +251,7 @@ def test_a_low_sponsor_balance_raises_an_alert(
         views = env.worker.check_balances()
         assert views and all(v.low for v in views)
         assert any("balance is low" in record.getMessage() for record in caplog.records)
-        status = env.client.get("/api/relayer/status").json()
+        status = env.client.get(env.scoped("/api/relayer/status")).json()
         assert status["chain_reachable"] is True
         assert status["sponsors"][0]["low_balance"] is True
         assert any("low on funds" in alert for alert in status["alerts"])

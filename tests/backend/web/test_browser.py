@@ -28,7 +28,7 @@ LANGUAGES = ["uk", "en"]
 def open_phone(browser: Browser, served: Served, lang: str) -> Page:
     context = browser.new_context(
         viewport=PHONE,
-        base_url=served.url,
+        base_url=f"{served.url}{served.world.base}/",  # the hromada's pages: goto("me") is /h/<slug>/me
         locale="uk-UA" if lang == "uk" else "en-GB",
         device_scale_factor=1,
     )
@@ -45,7 +45,7 @@ def choose_language(page: Page, lang: str) -> None:
 
 
 def sign_in(page: Page, t: Translator, lang: str, login: str) -> None:
-    page.goto("/signin")
+    page.goto("signin")
     choose_language(page, lang)
     page.get_by_label(t.gettext("Phone number or e-mail")).fill(login)
     page.get_by_label(t.gettext("Password"), exact=True).fill(PASSWORD)
@@ -92,7 +92,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
 
     # 1. She signs up on her phone.
     resident = open_phone(browser, served, lang)
-    resident.goto("/")
+    resident.goto(f"{served.url}{served.world.base}")
     shots(resident, "home")
     choose_language(resident, lang)
     resident.get_by_role("link", name=t.pgettext("navigation", "Sign up")).first.click()
@@ -116,7 +116,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     shots(council, "council-registration-done")
 
     # 3. She submits a useful case with a photo.
-    resident.goto("/me")
+    resident.goto("me")
     assert t.gettext("Waiting for confirmation") not in resident.content()
     resident.get_by_role("link", name=t.gettext("Submit a useful case")).click()
     resident.get_by_label(t.gettext("Programme")).select_option(str(programme))
@@ -143,7 +143,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     shots(verifier, "verifier-approved")
 
     # 5. Her RV arrived; she votes, watching the preview of her votes' weights as she types.
-    resident.goto("/me")
+    resident.goto("me")
     assert resident.get_by_test_id("balance").inner_text().startswith("4")
     shots(resident, "balance-4-rv")
     resident.get_by_role("link", name=t.gettext("Vote: %(title)s", title="Бюджет участі")).click()
@@ -164,16 +164,16 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     resident.get_by_role("button", name=t.gettext("Cast my vote")).click()
     wait_for_action(resident)
     shots(resident, "ballot-cast")
-    resident.goto("/me/history")
+    resident.goto("me/history")
     assert t.gettext("Ballot in round #%(round)s: RV held", round=round_id) in resident.content()
     shots(resident, "rv-history")
 
     # 6. The vote closes; anyone signed in may finalise; the result shows.
     travel(world.w3, 86_400 + 60)
-    resident.goto(f"/rounds/{round_id}")
+    resident.goto(f"rounds/{round_id}")
     resident.get_by_role("button", name=t.gettext("Finalise the round")).click()
     wait_for_action(resident)
-    resident.goto(f"/rounds/{round_id}")
+    resident.goto(f"rounds/{round_id}")
     vote = world.hromada.vote
     for project_id in (1, 2):
         funded = int(call_struct(vote, "project", round_id, project_id)["funded"])
@@ -182,7 +182,7 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     total = int(call_struct(vote, "round", round_id)["totalFunded"])
     assert t.uah(total) in resident.get_by_test_id("funded-total").inner_text()
     shots(resident, "round-results")
-    resident.goto("/public")
+    resident.goto("public")
     assert resident.get_by_role("heading", name=t.gettext("Public figures")).is_visible()
     shots(resident, "public-figures")
 
@@ -209,7 +209,7 @@ def test_a_verifier_approves_selected_cases_in_one_batch(
     verifier.get_by_role("button", name=t.gettext("Approve selected")).click()
     wait_for_action(verifier)
     shots(verifier, "batch-approved")
-    verifier.goto("/verify")
+    verifier.goto("verify")
     assert verifier.get_by_test_id("queue-count").inner_text() == t.ngettext(
         "%(num)s case waiting", "%(num)s cases waiting", 1
     )

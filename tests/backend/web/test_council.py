@@ -26,7 +26,7 @@ def send(
 
 def done(world: World, response: Response) -> None:
     assert response.status_code == 303, response.text
-    action = response.headers["location"].removeprefix("/actions/")
+    action = response.headers["location"].removeprefix(world.base + "/actions/")
     world.driver.wait(action)
 
 

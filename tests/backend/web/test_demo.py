@@ -1,7 +1,9 @@
-"""The demo seeder: everything `make demo` shows, made through the relayer on a local chain."""
+"""The demo seeder: everything `make demo` shows, made through the relayer on a local chain: the pilot's two
+hromadas on one service, a person with a role in each, and a displaced resident whose record moved."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,13 +14,14 @@ from cts.api.main import create_app
 from cts.chain.client import Sender
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
-from cts.models import Role
+from cts.hromadas import get_hromada
+from cts.models import Role, User
 from cts.web.demo import DEMO_PASSWORD, seed_demo
 from cts.web.files import DocumentStore
 from cts.web.reads import ChainReader, build_read_context
 
 
-def test_the_demo_has_people_programmes_cases_and_a_round_open_for_voting(
+def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open_for_voting(
     make_settings: Callable[..., Settings], tmp_path: Path, deployer: Sender, shared_manifest: Manifest
 ) -> None:
     settings = make_settings(
@@ -28,24 +31,40 @@ def test_the_demo_has_people_programmes_cases_and_a_round_open_for_voting(
         relayer_sponsor_keys=relayer_helpers.dev_key(18),
         relayer_poll_seconds=0.05,
     )
+    suffix = secrets.token_hex(3)  # the session's chain refuses a hromada's name twice
+    first, second = f"rudky-{suffix}", f"dubechne-{suffix}"
     lines: list[str] = []
-    result = seed_demo(settings, deployer, shared_manifest, hromada_key="demo-test", say=lines.append)
-    assert len(lines) >= 5 and result.round_id == 1
+    hromadas = [(first, f"Рудківська {suffix}"), (second, f"Дубечненська {suffix}")]
+    result = seed_demo(settings, deployer, shared_manifest, hromadas=hromadas, say=lines.append)
+    assert len(lines) >= 10 and [h.round_id for h in result.hromadas] == [1, 1]
     assert {login.role for login in result.logins} == set(Role)
     assert all(login.password == DEMO_PASSWORD for login in result.logins)
 
-    reader = ChainReader(build_read_context(settings), DocumentStore(settings))
-    assert reader.round(1).state == "voting" and reader.round(1).voters == 3
-    assert reader.projects(1)[0].title == "Лавки й ліхтарі в парку"
-    assert len(reader.programmes()) == 4 and reader.fund().ledger["deposits"] == 70_000_000
-    people = {login.login: login for login in result.logins}
     app = create_app(settings)
+    with app.state.session_factory() as session:
+        rows = {slug: get_hromada(session, slug) for slug in (first, second)}
+        for row in rows.values():
+            session.expunge(row)
+    for slug in (first, second):
+        reader = ChainReader(build_read_context(settings, rows[slug]), DocumentStore(settings))
+        assert reader.round(1).state == "voting" and reader.round(1).voters == 3
+        assert reader.projects(1)[0].title == "Лавки й ліхтарі в парку"
+        assert len(reader.programmes()) == 4 and reader.fund().ledger["deposits"] == 70_000_000
+
+    # One person, two roles: a verifier in the first hromada, a resident of the second.
+    with app.state.session_factory() as session:
+        verifier = session.query(User).filter(User.email == f"verifier@{first}.demo.example").one()
+        roles = {m.hromada.slug: m.role for m in verifier.memberships}
+    assert roles == {first: Role.VERIFIER, second: Role.RESIDENT}
+
+    people = {login.login: login for login in result.hromadas[0].logins}
     with TestClient(app, base_url="https://testserver") as client:
         homes = {
-            "olena@demo.example": ("/me", "7</span> RV"),
-            "verifier@demo.example": ("/verify", 'data-testid="queue-count">4 справи в черзі<'),
-            "rada@demo.example": ("/council/residents", "Андрій Лисенко"),
-            "auditor@demo.example": ("/public", "Бюджет участі 2025"),
+            f"olena@{first}.demo.example": (f"/h/{first}/me", "7</span> RV"),
+            f"rada@{first}.demo.example": (f"/h/{first}/council/residents", "Андрій Лисенко"),
+            f"auditor@{first}.demo.example": (f"/h/{first}/public", "Бюджет участі 2025"),
+            # Roles in two hromadas: the list of them, each with its role.
+            f"verifier@{first}.demo.example": ("/", f"Дубечненська {suffix}"),
         }
         for login, (home, shows) in homes.items():
             client.cookies.clear()
@@ -55,3 +74,28 @@ def test_the_demo_has_people_programmes_cases_and_a_round_open_for_voting(
                 data={**form_fields(page.text), "login": login, "password": people[login].password},
             )
             assert signed_in.url.path == home and shows in signed_in.text, login
+        # Oksana moved from the first hromada to the second: her record there shows on her page here.
+        client.cookies.clear()
+        page = client.get("/signin")
+        signed_in = client.post(
+            "/signin", data={**form_fields(page.text), "login": "+380671234567", "password": DEMO_PASSWORD}
+        )
+        assert signed_in.url.path == "/"  # a resident of two hromadas chooses one
+        mine = client.get(f"/h/{second}/me")
+        assert f"Ваш запис у громаді «Рудківська {suffix}», до переїзду сюди" in mine.text
+        assert "корисні справи схвалено там" in mine.text or "корисних справ схвалено там" in mine.text
+        assert "Ви переїхали до громади" in client.get(f"/h/{first}/me").text
+        client.cookies.clear()
+        page = client.get("/signin")
+        client.post(
+            "/signin",
+            data={
+                **form_fields(page.text),
+                "login": f"verifier@{first}.demo.example",
+                "password": DEMO_PASSWORD,
+            },
+        )
+        queue = client.get(f"/h/{first}/verify")
+        assert 'data-testid="queue-count">4 справи в черзі<' in queue.text
+        # The verifier's role is the first hromada's: in the second they are a resident.
+        assert client.get(f"/h/{second}/verify").status_code == 403

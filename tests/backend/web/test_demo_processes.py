@@ -19,9 +19,7 @@ from cts.chain.client import wait_until
 from cts.chain.localnode import free_port
 from cts.core.db import build_engine, build_session_factory
 from cts.models import User
-from cts.relayer.context import ChainContext
-from cts.relayer.service import RelayerService
-from cts.web.demo import DemoFiles, Driver
+from cts.web.demo import DemoFiles, Driver, relayer_for
 
 CTS = str(Path(sys.executable).with_name("cts"))
 
@@ -55,9 +53,7 @@ def demo_driver(folder: Path) -> Driver:
     )
     settings = DemoFiles(folder, environment["CTS_RPC_URL"]).settings()
     factory = build_session_factory(build_engine(settings.database_url))
-    return Driver(
-        settings, factory, RelayerService(settings, ChainContext.from_settings(settings)), timeout=60
-    )
+    return Driver(settings, factory, relayer_for(settings, factory, "rudky"), timeout=60)
 
 
 def user(driver: Driver, email: str) -> User:
@@ -104,7 +100,7 @@ def test_the_demo_runs_its_parts_as_processes_restarts_a_dead_one_and_stops_them
 
         # The worker dies: the demo starts it again, and an action queued now is sent by the new one.
         driver = demo_driver(folder)
-        olena = user(driver, "olena@demo.example")
+        olena = user(driver, "olena@rudky.demo.example")
         os.kill(first["worker"], signal.SIGKILL)
         assert wait_until(lambda: ids(folder)["worker"] != first["worker"], timeout=30)
         seen.add(ids(folder)["worker"])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
-from web_helpers import PASSWORD, World, form_fields, sign_in
+from web_helpers import PASSWORD, World, form_fields, hromada_pages, sign_in
 
 from cts.api.main import create_app
 from cts.chain.localnode import free_port
@@ -20,7 +20,7 @@ from cts.chain.manifest import CONTRACT_KEYS, HromadaEntry, Manifest
 from cts.core.config import Settings
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
-from cts.models import Language, RelayAction, Role, User
+from cts.models import Hromada, Language, RelayAction, Role, User
 from cts.schemas import UserRegister
 from cts.web.demo import picture
 
@@ -48,21 +48,41 @@ def actions_queued(app: FastAPI) -> int:
         return int(session.scalar(select(func.count()).select_from(RelayAction)) or 0)
 
 
+SLUG = "testova"
+HOME = f"/h/{SLUG}"
+
+
 @pytest.fixture
 def app(make_settings: Callable[..., Settings], tmp_path: Path) -> FastAPI:
-    """An app without a chain: the pages that need none (accounts, languages, role checks)."""
-    return create_app(make_settings(var_dir=tmp_path / "var"))
+    """An app without a chain, carrying one hromada (contracts nobody answers for): the pages that need no
+    chain (accounts, languages, role checks)."""
+    app = create_app(make_settings(var_dir=tmp_path / "var"))
+    with app.state.session_factory() as session:
+        contracts = {key: "0x" + f"{n:040x}" for n, key in enumerate(CONTRACT_KEYS, start=1)}
+        session.add(
+            Hromada(
+                slug=SLUG,
+                name="Тестова громада",
+                chain_id=1337,
+                contracts=contracts,
+                forwarder="0x" + "9" * 40,
+            )
+        )
+        session.commit()
+    return app
 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    from fastapi.testclient import TestClient
 
-    with TestClient(app, base_url="https://testserver") as test_client:
+    # The hromada's pages: "/me" is /h/<slug>/me (sign-in and sign-up are there too, with its name on them).
+    with hromada_pages(app, SLUG) as test_client:
         yield test_client
 
 
-def add_user(app: FastAPI, role: Role, email: str, language: Language = Language.UK) -> User:
+def add_user(
+    app: FastAPI, role: Role, email: str, language: Language = Language.UK, slug: str = SLUG
+) -> User:
     settings: Settings = app.state.settings
     with app.state.session_factory() as session:
         user = create_user(
@@ -76,6 +96,7 @@ def add_user(app: FastAPI, role: Role, email: str, language: Language = Language
                 }
             ),
             role=role,
+            hromada=session.scalar(select(Hromada).where(Hromada.slug == slug)),
             password_hasher=build_password_hasher(settings),
             master_key=settings.master_key,
         )
@@ -146,8 +167,8 @@ def test_a_sign_up_sent_twice_makes_one_account_and_shows_the_same_result(
     first = client.post("/signup", data={**fields, **SIGNUP}, follow_redirects=False)
     again = client.post("/signup", data={**fields, **SIGNUP}, follow_redirects=False)
     assert first.status_code == again.status_code == 303
-    assert first.headers["location"] == "/me?notice=welcome"
-    assert again.headers["location"] == "/me?notice=already_sent"
+    assert first.headers["location"] == f"{HOME}/me?notice=welcome"  # a resident of the hromada signed up in
+    assert again.headers["location"] == f"{HOME}/me?notice=already_sent"
     with app.state.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 1
 
@@ -183,7 +204,8 @@ def test_pages_of_another_role_answer_403_in_the_users_language_and_strangers_ar
 ) -> None:
     stranger = client.get("/council/residents", follow_redirects=False)
     assert (
-        stranger.status_code == 303 and stranger.headers["location"] == "/signin?next=%2Fcouncil%2Fresidents"
+        stranger.status_code == 303
+        and stranger.headers["location"] == f"{HOME}/signin?next=%2Fh%2F{SLUG}%2Fcouncil%2Fresidents"
     )
     add_user(app, Role.VERIFIER, "verifier@example.org", Language.EN)
     sign_in(client, "verifier@example.org")
@@ -273,9 +295,9 @@ def test_a_case_sent_twice_with_one_form_is_queued_once_and_both_answers_show_it
     ]
     assert [a.status_code for a in answers] == [303, 303]
     first, second = (a.headers["location"] for a in answers)
-    assert first.startswith("/actions/") and second == first + "?notice=already_sent"
+    assert first.startswith(world.base + "/actions/") and second == first + "?notice=already_sent"
     assert actions_queued(world.env.app) == before + 1
-    world.driver.wait(first.removeprefix("/actions/"))
+    world.driver.wait(first.removeprefix(world.base + "/actions/"))
     page = world.client.get(first)
     assert 'data-status="confirmed"' in page.text and "на перевірці" in page.text
 
@@ -302,7 +324,7 @@ def test_the_contracts_refusal_is_shown_in_the_residents_language_and_the_file_i
         follow_redirects=False,
     )
     assert sent.status_code == 303
-    world.driver.wait(sent.headers["location"].removeprefix("/actions/"))
+    world.driver.wait(sent.headers["location"].removeprefix(world.base + "/actions/"))
     case = world.hromada.cases.functions.caseOf(1).call()
     assert case[-1].hex() == kept.group(1)  # the file sent the first time is the evidence on chain
 
@@ -318,7 +340,7 @@ def test_evidence_files_are_shown_to_verifiers_and_to_their_sender_only(world: W
         files={"evidence": ("photo.png", picture(3003), "image/png")},
         follow_redirects=False,
     )
-    world.driver.wait(sent.headers["location"].removeprefix("/actions/"))
+    world.driver.wait(sent.headers["location"].removeprefix(world.base + "/actions/"))
     name = world.hromada.cases.functions.caseOf(1).call()[-1].hex() + ".png"
     own = world.client.get(f"/evidence/{name}")
     assert own.status_code == 200 and own.headers["content-type"] == "image/png"
@@ -328,7 +350,7 @@ def test_evidence_files_are_shown_to_verifiers_and_to_their_sender_only(world: W
     world.client.cookies.clear()
     sign_in(world.client, world.people.verifier.email or "")
     queue = world.client.get("/verify")
-    assert f'href="/evidence/{name}"' in queue.text
+    assert f'href="{world.base}/evidence/{name}"' in queue.text
     assert world.client.get(f"/evidence/{name}").status_code == 200
 
 
@@ -375,10 +397,8 @@ def test_a_chain_that_does_not_answer_is_said_plainly_and_the_form_keeps_the_cho
         var_dir=tmp_path / "v",
     )
     app = create_app(settings)
-    add_user(app, Role.RESIDENT, "olena@example.org")
-    from fastapi.testclient import TestClient
-
-    with TestClient(app, base_url="https://testserver") as client:
+    add_user(app, Role.RESIDENT, "olena@example.org", slug="x")
+    with hromada_pages(app, "x") as client:
         programmes = client.get("/programmes")
         assert programmes.status_code == 503 and programmes.headers["retry-after"]
         assert "Блокчейн зараз недоступний" in programmes.text

@@ -31,8 +31,6 @@ from cts.chain.localnode import LocalNode
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.models import User
-from cts.relayer.context import ChainContext
-from cts.relayer.service import RelayerService
 from cts.web.demo import Driver, picture, travel
 from cts.web.files import Document, DocumentStore, EvidenceStore, StoredEvidence
 
@@ -84,6 +82,7 @@ class World:
     settings: Settings
     w3: Web3
     evidence_seed: int = 0
+    _pages: Any = None
 
     @property
     def people(self) -> Any:
@@ -95,8 +94,15 @@ class World:
 
     @property
     def client(self) -> TestClient:
-        client: TestClient = self.env.client
-        return client
+        """A client of the hromada's pages: its paths are relative to /h/<slug>/ ("/me" is the hromada's)."""
+        if self._pages is None:
+            self._pages = hromada_pages(self.env.app, self.env.slug)
+        return self._pages
+
+    @property
+    def base(self) -> str:
+        """The hromada's pages' address, as Location headers and links give it."""
+        return f"/h/{self.env.slug}"
 
     def register(self, *residents: User) -> None:
         council = self.people.council
@@ -159,6 +165,24 @@ class World:
         return round_id
 
 
+def hromada_pages(app: Any, slug: str) -> TestClient:
+    """A client of one hromada's pages: "/me" means /h/<slug>/me, "/" the hromada's home; addresses that are
+    already whole (/h/..., as Location headers give them, /static/..., /api/...) are left as they are."""
+    from fastapi.testclient import TestClient
+
+    class HromadaPages(TestClient):
+        def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+            if (
+                isinstance(url, str)
+                and url.startswith("/")
+                and not url.startswith(("/h/", "/static/", "/api/"))
+            ):
+                url = f"/h/{slug}" + ("" if url == "/" else url)
+            return super().request(method, url, *args, **kwargs)
+
+    return HromadaPages(app, base_url="https://testserver")
+
+
 def _hash(label: str) -> bytes:
     return bytes.fromhex(relayer_helpers.h(label)[2:])
 
@@ -178,8 +202,7 @@ def make_world(
         return make_settings(**{**values, "var_dir": tmp_path / "var", **overrides})
 
     env = build_env(settings_for, tmp_path, node.url, w3, deployer, shared_manifest)
-    relayer = RelayerService(env.settings, ChainContext.from_settings(env.settings))
-    env.app.state.relayer = relayer
+    relayer = env.relayer()
     driver = Driver(
         env.settings,
         env.app.state.session_factory,

@@ -12,16 +12,19 @@ from cts.api.deps import (
     CoordinatorUser,
     CouncilUser,
     CurrentUser,
+    DirectoryDep,
+    MemberUser,
     RelayerDep,
     ResidentUser,
     SessionDep,
+    SettingsDep,
     VerifierUser,
 )
 from cts.api.idempotency import IdempotencyDep
 from cts.api.responses import error_responses
 from cts.chain.forwarder import ForwardRequest
 from cts.errors import NotFoundError
-from cts.models import ActionStatus, RelayAction, Role, SponsorAccount, User
+from cts.models import ActionStatus, Hromada, RelayAction, Role, SponsorAccount, User
 from cts.relayer.schemas import (
     ActionPublic,
     BallotCast,
@@ -47,7 +50,11 @@ from cts.relayer.schemas import (
 )
 from cts.relayer.service import Call, RelayerService, identity_hash
 
-router = APIRouter(tags=["actions"])
+# Every action acts on one hromada, named by the URL: /api/h/<slug>/... (the slug is resolved by the role
+# dependencies and the relayer, so no route body reaches another hromada's data or contracts).
+router = APIRouter(prefix="/h/{slug}", tags=["actions"])
+# Following one's own actions (in any hromada) and the relayer's status are not scoped.
+status_router = APIRouter(tags=["actions"])
 QUEUED = status.HTTP_202_ACCEPTED
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429, 503)
 
@@ -57,6 +64,16 @@ def _queue(
 ) -> Response:
     action = relayer.queue(session, user, Call.of(function))
     return idempotency.respond(ActionPublic.from_action(action), QUEUED)
+
+
+def member_of(session: SessionDep, hromada: Hromada, user_id: int, *roles: Role) -> User:
+    """A person of this hromada (with one of ``roles`` if given); 404 for anyone else, so that no route
+    reaches, or tells the existence of, a person of another hromada."""
+    user = session.get(User, user_id)
+    role = user.role_in(hromada.id) if user is not None else None
+    if user is None or role is None or (roles and role not in roles):
+        raise NotFoundError("There is no such person in this hromada.")
+    return user
 
 
 def _b32(value: str) -> bytes:
@@ -209,9 +226,7 @@ def record_case(
     idempotency: IdempotencyDep,
 ) -> Response:
     """Record a case for a resident who is offline."""
-    resident = session.get(User, body.resident_user_id)
-    if resident is None:
-        raise NotFoundError("There is no such resident.")
+    resident = member_of(session, relayer.hromada, body.resident_user_id, Role.RESIDENT)
     function = relayer.chain.hromada.cases.functions.recordCase(
         body.programme_id, resident.wallet.address, _b32(body.evidence_hash)
     )
@@ -235,9 +250,8 @@ def register_resident(
     if body.address is not None:
         address = body.address
     else:
-        resident = session.get(User, body.user_id)
-        if resident is None:
-            raise NotFoundError("There is no such user.")
+        assert body.user_id is not None  # the schema requires one of the two
+        resident = member_of(session, relayer.hromada, body.user_id)
         address = resident.wallet.address
     digest = identity_hash(relayer.settings, body.identity_check)
     function = relayer.chain.hromada.registry.functions.addResident(address, digest)
@@ -259,9 +273,7 @@ def suspend_resident(
     idempotency: IdempotencyDep,
 ) -> Response:
     """Suspend a resident (no earning, no voting) with a reason code."""
-    resident = session.get(User, user_id)
-    if resident is None:
-        raise NotFoundError("There is no such user.")
+    resident = member_of(session, relayer.hromada, user_id, Role.RESIDENT)
     function = relayer.chain.hromada.registry.functions.suspendResident(
         resident.wallet.address, body.reason_code
     )
@@ -277,9 +289,7 @@ def appoint_coordinator(
     idempotency: IdempotencyDep,
 ) -> Response:
     """Give a coordinator user the on-chain role to record cases for residents who are offline."""
-    coordinator = session.get(User, body.user_id)
-    if coordinator is None or coordinator.role != Role.COORDINATOR:
-        raise NotFoundError("There is no such coordinator.")
+    coordinator = member_of(session, relayer.hromada, body.user_id, Role.COORDINATOR)
     cases = relayer.chain.hromada.cases
     role = cases.functions.COORDINATOR_ROLE().call()
     return _queue(
@@ -393,12 +403,12 @@ def screen_project(
 )
 def finalise_round(
     round_id: IdParam,
-    user: CurrentUser,
+    user: MemberUser,
     session: SessionDep,
     relayer: RelayerDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    """Finalise a round after its vote closed (anyone may)."""
+    """Finalise a round after its vote closed (anyone of the hromada may)."""
     return _queue(
         relayer, session, user, idempotency, relayer.chain.hromada.vote.functions.finalise(round_id)
     )
@@ -467,7 +477,7 @@ def record_repayment(
 @router.post("/relay", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS)
 def relay_signed_request(
     body: SignedForwardRequest,
-    user: CurrentUser,
+    user: MemberUser,
     session: SessionDep,
     relayer: RelayerDep,
     idempotency: IdempotencyDep,
@@ -490,7 +500,7 @@ def relay_signed_request(
 # ---------------------------------------------------------------- following actions
 
 
-@router.get("/actions/{action_id}", response_model=ActionPublic, responses=error_responses(401, 404))
+@status_router.get("/actions/{action_id}", response_model=ActionPublic, responses=error_responses(401, 404))
 def get_action(action_id: str, user: CurrentUser, session: SessionDep) -> ActionPublic:
     """One of the signed-in user's actions and its status."""
     action = session.scalar(select(RelayAction).where(RelayAction.public_id == action_id))
@@ -499,7 +509,7 @@ def get_action(action_id: str, user: CurrentUser, session: SessionDep) -> Action
     return ActionPublic.from_action(action)
 
 
-@router.get("/actions", response_model=list[ActionPublic], responses=error_responses(401))
+@status_router.get("/actions", response_model=list[ActionPublic], responses=error_responses(401))
 def list_actions(user: CurrentUser, session: SessionDep) -> list[ActionPublic]:
     """The signed-in user's latest 50 actions, newest first."""
     actions = session.scalars(
@@ -508,11 +518,14 @@ def list_actions(user: CurrentUser, session: SessionDep) -> list[ActionPublic]:
     return [ActionPublic.from_action(a) for a in actions]
 
 
-@router.get("/relayer/status", response_model=RelayerStatus)
-def relayer_status(session: SessionDep, relayer: RelayerDep) -> RelayerStatus:
+@status_router.get("/relayer/status", response_model=RelayerStatus)
+def relayer_status(session: SessionDep, directory: DirectoryDep, settings: SettingsDep) -> RelayerStatus:
     """Whether the chain answers, the queue, and each sponsor account's balance (with low-balance alerts)."""
-    reachable = relayer.chain.is_reachable()
-    block = relayer.chain.w3.eth.block_number if reachable else None
+    try:
+        block: int | None = int(directory.w3.eth.block_number)
+    except Exception:  # any failure to answer is "unreachable" here: this route reports, never raises
+        block = None
+    reachable = block is not None
     counts = dict(
         session.execute(
             select(RelayAction.status, func.count())
@@ -522,7 +535,7 @@ def relayer_status(session: SessionDep, relayer: RelayerDep) -> RelayerStatus:
     )
     sponsors = []
     alerts = [] if reachable else ["The blockchain node does not answer: actions wait in the queue."]
-    threshold = relayer.settings.relayer_low_balance_wei
+    threshold = settings.relayer_low_balance_wei
     for account in session.scalars(select(SponsorAccount)).all():
         balance = int(account.balance_wei) if account.balance_wei is not None else None
         low = balance is not None and balance < threshold

@@ -17,8 +17,9 @@ from cts.api.idempotency import IdempotencyDep
 from cts.api.responses import error_responses
 from cts.core.signin import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, sign_in
 from cts.crud import create_auth_session, create_user
+from cts.hromadas import hromada_to_join
 from cts.models import Role
-from cts.schemas import LoginRequest, SessionPublic, UserPublic, UserRegister
+from cts.schemas import LoginRequest, SessionPublic, SignUp, UserPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,17 +31,20 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     responses=error_responses(400, 409, 422, 429),
 )
 def signup(
-    user_in: UserRegister,
+    user_in: SignUp,
     session: SessionDep,
     settings: SettingsDep,
     password_hasher: PasswordHasherDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    """Create a resident's account and their custodial wallet. Log in afterwards."""
+    """Create a resident's account and their custodial wallet, as a resident of the hromada named (or of
+    the service's only hromada). Log in afterwards."""
+    hromada = hromada_to_join(session, user_in.hromada)
     user = create_user(
         session,
         user_in,
-        role=Role.RESIDENT,
+        role=Role.RESIDENT if hromada is not None else None,
+        hromada=hromada,
         password_hasher=password_hasher,
         master_key=settings.master_key,
     )

@@ -1,4 +1,5 @@
-"""Users managed by the council, and the signed-in user's own wallet."""
+"""People: those of a hromada (managed by its council, or joining as residents), and the signed-in
+user's own wallet."""
 
 from __future__ import annotations
 
@@ -7,42 +8,90 @@ from eth_account.messages import encode_defunct
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import select
 
-from cts.api.deps import CouncilUser, CurrentUser, PasswordHasherDep, SessionDep, SettingsDep
+from cts.api.deps import CouncilUser, CurrentHromada, CurrentUser, PasswordHasherDep, SessionDep, SettingsDep
 from cts.api.idempotency import IdempotencyDep
 from cts.api.responses import error_responses
-from cts.crud import create_user
-from cts.errors import ConflictError, InvalidInputError
-from cts.models import User
+from cts.crud import create_user, get_user_by_login
+from cts.errors import ConflictError, InvalidInputError, NotFoundError
+from cts.hromadas import grant_role
+from cts.models import Role, User
 from cts.relayer.schemas import Address, OwnWalletLink, OwnWalletStatement
-from cts.schemas import UserCreate, UserPublic
+from cts.schemas import MembershipGrant, MembershipPublic, UserCreate, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
+# The people of one hromada, managed by its council.
+hromada_router = APIRouter(prefix="/h/{slug}", tags=["users"])
 
 
-@router.post(
-    "",
+@hromada_router.post(
+    "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
-    responses=error_responses(400, 401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def create_user_by_council(
     council_member: CouncilUser,
+    hromada: CurrentHromada,
     user_in: UserCreate,
     session: SessionDep,
     settings: SettingsDep,
     password_hasher: PasswordHasherDep,
     idempotency: IdempotencyDep,
 ) -> Response:
-    """Create a user of any role (a verifier, a coordinator, an auditor, another council member),
-    with a custodial wallet. Council only."""
+    """Create a person's account with a role in this hromada (a verifier, a coordinator, an auditor,
+    another council member, a resident), with a custodial wallet. This hromada's council only."""
     user = create_user(
         session,
         user_in,
         role=user_in.role,
+        hromada=hromada,
         password_hasher=password_hasher,
         master_key=settings.master_key,
     )
-    return idempotency.respond(UserPublic.from_user(user), status.HTTP_201_CREATED)
+    return idempotency.respond(
+        UserPublic.from_user(user, only_hromada_id=hromada.id), status.HTTP_201_CREATED
+    )
+
+
+@hromada_router.post(
+    "/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+def grant_membership(
+    council_member: CouncilUser,
+    hromada: CurrentHromada,
+    body: MembershipGrant,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """Give a role in this hromada to a person who already has an account (a verifier of one hromada
+    may be a resident of another: one account, one role per hromada). This hromada's council only."""
+    user = get_user_by_login(session, body.login)
+    if user is None:
+        raise NotFoundError("There is no account with this phone number or e-mail address.")
+    membership = grant_role(session, user, hromada, body.role)
+    return idempotency.respond(
+        MembershipPublic(hromada=hromada.slug, role=membership.role), status.HTTP_201_CREATED
+    )
+
+
+@hromada_router.post(
+    "/membership",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    responses=error_responses(400, 401, 404, 409, 422),
+)
+def join_as_resident(
+    user: CurrentUser, hromada: CurrentHromada, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    """Join this hromada as a resident (for instance after moving here). The council registers the person
+    on chain after its identity check; until then they hold no RV here and cannot vote."""
+    membership = grant_role(session, user, hromada, Role.RESIDENT)
+    return idempotency.respond(
+        MembershipPublic(hromada=hromada.slug, role=membership.role), status.HTTP_201_CREATED
+    )
 
 
 # ---------------------------------------------------------------- the signed-in user's own wallet

@@ -10,13 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from cts.api.deps import SESSION_COOKIE, DummyPasswordCheckDep, PasswordHasherDep
 from cts.core.security import verify_password
 from cts.core.signin import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, sign_in
 from cts.crud import create_auth_session, create_user
 from cts.errors import AccountDisabledError, InvalidCredentialsError, RateLimitedError
-from cts.models import Language, Role, User
+from cts.hromadas import gas_spent_today, hromada_to_join
+from cts.models import Hromada, Language, Membership, Role, User
 from cts.schemas import UserRegister, normalize_email, normalize_login, normalize_phone
 from cts.web.deps import (
     LANGUAGE_COOKIE,
@@ -29,15 +31,40 @@ from cts.web.deps import (
 )
 from cts.web.forms import Done, SubmittedForm, handle_form
 
+# Signing in and up, signing out and the language: at "/" and, with the hromada's name on them, at
+# "/h/<slug>/" (a person who signs in from a hromada's pages lands in that hromada).
 router = APIRouter()
+landing_router = APIRouter()
 PASSWORD_MIN_LENGTH = 10
 
 
-@router.get("/", include_in_schema=False)
-def home(page: PageDep) -> Response:
+@landing_router.get("/", include_in_schema=False)
+def landing(page: PageDep) -> Response:
+    """The hromadas of the service, with their public figures; a person's own hromadas first. A person with
+    one hromada goes straight to their page there."""
+    destination = home_of(page.user)
+    if destination != "/":
+        return page.redirect(destination)
+    hromadas = page.session.scalars(select(Hromada).order_by(Hromada.name)).all()
+    mine = []
     if page.user is not None:
-        return page.redirect(home_of(page.user))
-    return page.render("home.html")
+        mine = [(m.hromada, m.role, home_of(page.user, m.hromada)) for m in page.user.memberships]
+    residents = dict(
+        page.session.execute(
+            select(Membership.hromada_id, func.count())
+            .where(Membership.role == Role.RESIDENT)
+            .group_by(Membership.hromada_id)
+        ).all()
+    )
+    rows = [
+        {
+            "hromada": h,
+            "residents": int(residents.get(h.id, 0)),
+            "gas": gas_spent_today(page.session, h),
+        }
+        for h in hromadas
+    ]
+    return page.render("hromadas.html", {"mine": mine, "rows": rows})
 
 
 # ---------------------------------------------------------------- sign in
@@ -50,7 +77,7 @@ def _signin_form(page: Page, form: Any, status: int = 200) -> Response:
 @router.get("/signin", include_in_schema=False)
 def signin_page(page: PageDep, next: str = "") -> Response:
     if page.user is not None:
-        return page.redirect(home_of(page.user))
+        return page.redirect(home_of(page.user, page.hromada))
     return _signin_form(page, page.blank(next=next if is_safe_next(next) else ""))
 
 
@@ -107,7 +134,7 @@ def signin(
         return _signin_form(page, form.state(), error.status_code)
     next_url = form.raw("next")
     user = signed_in.user
-    response = page.redirect(next_url if is_safe_next(next_url) else home_of(user))
+    response = page.redirect(next_url if is_safe_next(next_url) else home_of(user, page.hromada))
     _log_in(page, user, response)
     cookie = session_cookie_kwargs(page.settings) | {"max_age": DEVICE_COOKIE_MAX_AGE}
     response.set_cookie(DEVICE_COOKIE, signed_in.device_cookie, **cookie)
@@ -118,13 +145,18 @@ def signin(
 
 
 def _signup_form(page: Page, form: Any, status: int = 200) -> Response:
-    return page.render("signup.html", {"form": form}, status=status)
+    if page.hromada is not None:  # signing up from a hromada's pages: that hromada
+        hromadas = [(page.hromada.slug, page.hromada.name)]
+    else:
+        hromadas = [(h.slug, h.name) for h in page.session.scalars(select(Hromada).order_by(Hromada.name))]
+    return page.render("signup.html", {"form": form, "hromadas": hromadas}, status=status)
 
 
 @router.get("/signup", include_in_schema=False)
 def signup_page(page: PageDep) -> Response:
+    """Sign-up, as a resident of the page's hromada, or of the hromada chosen on the form."""
     if page.user is not None:
-        return page.redirect(home_of(page.user))
+        return page.redirect(home_of(page.user, page.hromada))
     return _signup_form(page, page.blank())
 
 
@@ -180,10 +212,17 @@ def signup(page: PageDep, form: FormDep, password_hasher: PasswordHasherDep) -> 
     def act() -> Done:
         registration = _registration(form, page.lang)
         assert registration is not None
+        slugs = [slug for (slug,) in page.session.execute(select(Hromada.slug))]
+        chosen = form.choice("hromada", slugs, required=len(slugs) > 1) if slugs else None
+        form.check()
+        hromada = hromada_to_join(page.session, chosen or None)
+        if hromada is None and page.hromada is not None:
+            hromada = page.hromada
         user = create_user(
             page.session,
             registration,
-            role=Role.RESIDENT,
+            role=Role.RESIDENT if hromada is not None else None,
+            hromada=hromada,
             password_hasher=password_hasher,
             master_key=page.settings.master_key,
         )
@@ -192,7 +231,8 @@ def signup(page: PageDep, form: FormDep, password_hasher: PasswordHasherDep) -> 
         def apply(response: Response) -> None:
             response.set_cookie(SESSION_COOKIE, new_session.token, **session_cookie_kwargs(page.settings))
 
-        return Done("/me?notice=welcome", extra={"user_id": user.id}, apply=apply)
+        welcome = f"/h/{hromada.slug}/me" if hromada is not None else "/"
+        return Done(welcome + "?notice=welcome", extra={"user_id": user.id}, apply=apply)
 
     def replay(outcome: dict[str, Any]) -> Response:
         user = page.session.get(User, int(outcome.get("user_id", 0)))
@@ -202,10 +242,10 @@ def signup(page: PageDep, form: FormDep, password_hasher: PasswordHasherDep) -> 
             and isinstance(password, str)
             and verify_password(password_hasher, user.password_hash, password)
         ):
-            response = page.redirect(home_of(user), notice="already_sent")
+            response = page.redirect(home_of(user, page.hromada), notice="already_sent")
             _log_in(page, user, response)
             return response
-        return page.redirect("/signin", notice="already_sent")
+        return page.redirect(page.url("/signin"), notice="already_sent")
 
     return handle_form(
         page, form, act, lambda status: _signup_form(page, form.state(), status), replay, anonymous=True
@@ -222,7 +262,7 @@ def signout(page: PageDep, form: FormDep) -> Response:
     if page.auth_session is not None:
         page.auth_session.is_revoked = True
         page.session.commit()
-    response = page.redirect("/", notice="signed_out")
+    response = page.redirect(page.base or "/", notice="signed_out")
     kwargs = session_cookie_kwargs(page.settings)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=bool(kwargs["secure"])
@@ -243,6 +283,6 @@ def switch_language(page: PageDep, form: FormDep) -> Response:
         page.user.preferred_language = lang
         page.session.commit()
     next_url = form.raw("next")
-    response = page.redirect(next_url if is_safe_next(next_url) else "/")
+    response = page.redirect(next_url if is_safe_next(next_url) else (page.base or "/"))
     page.set_language_cookie(response, lang)  # the cookie is set only by a choice, never by default
     return response

@@ -20,7 +20,7 @@ def queue(page: Page, relayer: RelayerService, function: Any) -> str:
     """Queue one contract call for the signed-in user through the relayer; the URL that follows it."""
     assert page.user is not None
     action = relayer.queue(page.session, page.user, Call.of(function))
-    return f"/actions/{action.public_id}"
+    return page.url(f"/actions/{action.public_id}")
 
 
 def action_message(page: Page, action: RelayAction) -> str:

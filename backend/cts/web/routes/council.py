@@ -8,9 +8,9 @@ import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
+from cts.crud import members_of
 from cts.errors import NotFoundError
 from cts.models import Role, User
 from cts.relayer.schemas import IdParam
@@ -46,7 +46,7 @@ def _forms(name: str | None, state: FormState | None) -> dict[str, FormState]:
 
 @router.get("")
 def council_home(page: CouncilPage) -> Response:
-    return page.redirect("/council/residents")
+    return page.redirect(page.url("/council/residents"))
 
 
 # ---------------------------------------------------------------- residents and coordinators
@@ -60,14 +60,13 @@ def render_residents(
     status: int = 200,
 ) -> Response:
     registered = reader.registered_addresses()
-    users = page.session.scalars(select(User).where(User.role.in_((Role.RESIDENT, Role.COORDINATOR))))
     candidates, coordinators = [], []
-    for user in users.all():
+    for user, role in members_of(page.session, page.hromada_id, (Role.RESIDENT, Role.COORDINATOR)):
         contact = user.phone or user.email or ""
         label = f"{user.display_name} ({contact})"
-        if user.role == Role.RESIDENT and user.wallet.address not in registered:
+        if role == Role.RESIDENT and user.wallet.address not in registered:
             candidates.append((str(user.id), label))
-        elif user.role == Role.COORDINATOR and not reader.has_role("COORDINATOR_ROLE", user.wallet.address):
+        elif role == Role.COORDINATOR and not reader.has_role("COORDINATOR_ROLE", user.wallet.address):
             coordinators.append((str(user.id), label))
     fund = reader.fund(with_loans=False)
     return page.render(
@@ -104,7 +103,7 @@ def register_resident(page: CouncilPage, form: FormDep, reader: ReaderDep, relay
             )
         form.check()
         user = page.session.get(User, user_id)
-        if user is None or user.role != Role.RESIDENT:
+        if user is None or user.role_in(page.hromada_id) != Role.RESIDENT:
             form.error("user", form.t.gettext("Choose one of the options."))
             form.check()
         assert user is not None
@@ -125,7 +124,7 @@ def register_resident(page: CouncilPage, form: FormDep, reader: ReaderDep, relay
 def appoint_coordinator(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep) -> Response:
     def act() -> str:
         user = page.session.get(User, form.integer("user", minimum=1))
-        if user is None or user.role != Role.COORDINATOR:
+        if user is None or user.role_in(page.hromada_id) != Role.COORDINATOR:
             form.error("user", form.t.gettext("Choose one of the options."))
         form.check()
         assert user is not None
@@ -151,9 +150,7 @@ def render_programmes(
     state: FormState | None = None,
     status: int = 200,
 ) -> Response:
-    verifiers = page.session.scalars(
-        select(User).where(User.role.in_((Role.VERIFIER, Role.COORDINATOR))).order_by(User.display_name)
-    ).all()
+    verifiers = members_of(page.session, page.hromada_id, (Role.VERIFIER, Role.COORDINATOR))
     return page.render(
         "council_programmes.html",
         {
@@ -163,8 +160,8 @@ def render_programmes(
             "changes": PROGRAMME_CHANGES,
             "face_value": reader.face_value_kopiyky(),
             "verifiers": [
-                (u.wallet.address, f"{u.display_name} · {page.t.label('role', u.role.value)}")
-                for u in verifiers
+                (u.wallet.address, f"{u.display_name} · {page.t.label('role', role.value)}")
+                for u, role in verifiers
             ],
         },
         status=status,
@@ -213,9 +210,7 @@ def create_programme(page: CouncilPage, form: FormDep, reader: ReaderDep, relaye
     def act() -> str:
         addresses = [
             u.wallet.address
-            for u in page.session.scalars(
-                select(User).where(User.role.in_((Role.VERIFIER, Role.COORDINATOR)))
-            )
+            for u, _ in members_of(page.session, page.hromada_id, (Role.VERIFIER, Role.COORDINATOR))
         ]
         params = _programme_params(page, form, reader.now(), addresses)
         return queue(page, relayer, relayer.chain.hromada.cases.functions.createProgramme(params))

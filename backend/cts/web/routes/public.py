@@ -5,7 +5,6 @@ independent `cts.audit` recomputation produces from chain events alone."""
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from cts.relayer.schemas import IdParam
-from cts.web.deps import Page, PageDep, ReaderDep
+from cts.web.deps import Page, PageDep, ReaderDep, home_of
 
 router = APIRouter(include_in_schema=False)
+home_router = APIRouter(include_in_schema=False)
 logger = logging.getLogger(__name__)
+
+
+@home_router.get("")
+def hromada_home(page: PageDep) -> Response:
+    """A hromada's home page; a member goes straight to their role's first page."""
+    if page.role is not None:
+        return page.redirect(home_of(page.user, page.hromada))
+    return page.render("home.html")
 
 
 @router.get("/public")
@@ -30,10 +38,10 @@ def public_page(page: PageDep, reader: ReaderDep) -> Response:
 
 
 def _target(page: Page) -> tuple[str, str, Path | None]:
-    """The RPC URL, the hromada's key and the manifest path the audit is run with."""
-    relayer = page.relayer
-    key = relayer.chain.hromada.entry.key if relayer is not None else (page.settings.hromada or "")
-    return page.settings.rpc_url, key, page.settings.manifest_path
+    """The RPC URL and what names the hromada for the audit: its token's address, from which the audit finds
+    and checks the other four contracts itself (no manifest file needed, nothing taken on trust)."""
+    contracts = page.hromada.contracts if page.hromada is not None else None
+    return page.settings.rpc_url, (contracts or {}).get("token", ""), None
 
 
 def _help(page: Page, heading: str, command: str, reason: str = "", status: int = 503) -> Response:
@@ -45,17 +53,13 @@ def _help(page: Page, heading: str, command: str, reason: str = "", status: int 
 
 
 def _report_command(page: Page) -> str:
-    rpc, key, manifest = _target(page)
-    manifest_text = manifest or "deployments/<chain id>.json"
-    return f"cts report --rpc {rpc} --manifest {manifest_text} --hromada {key} --out report/"
+    rpc, token, _ = _target(page)
+    return f"cts report --rpc {rpc} --hromada {token} --out report/"
 
 
 def _export_command(page: Page, round_id: int) -> str:
-    rpc, key, manifest = _target(page)
-    return (
-        f"cts export-pabulib --rpc {rpc} --manifest {manifest or 'deployments/<chain id>.json'} "
-        f"--hromada {key} --round {round_id} --out round-{round_id}.pb"
-    )
+    rpc, token, _ = _target(page)
+    return f"cts export-pabulib --rpc {rpc} --hromada {token} --round {round_id} --out round-{round_id}.pb"
 
 
 def _audit_modules() -> dict[str, Any] | None:
@@ -134,7 +138,7 @@ def export_round(round_id: IdParam, page: PageDep) -> Response:
             _export_command(page, round_id),
             reason=page.t.error("internal_error"),
         )
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", key) or "hromada"
+    name = page.hromada.slug if page.hromada is not None else "hromada"
     return PlainTextResponse(
         content,
         media_type="text/plain; charset=utf-8",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
 from cts.errors import NotFoundError
-from cts.models import ActionStatus, RelayAction, Role
+from cts.models import ActionStatus, Hromada, RelayAction, Role
 from cts.relayer.errors import ChainUnavailableError
-from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
+from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage, home_of
 from cts.web.files import EvidenceError, StoredEvidence
 from cts.web.forms import FormState, SubmittedForm, handle_form
-from cts.web.reads import ChainReader
+from cts.web.reads import ChainReader, build_read_context
 from cts.web.routes.common import LIVE, action_message, queue, recent_actions
 
 router = APIRouter(include_in_schema=False)
@@ -20,18 +22,54 @@ router = APIRouter(include_in_schema=False)
 CASE_KINDS = ("submitCase", "recordCase")
 
 
+@dataclass(frozen=True)
+class LinkedRecord:
+    """A resident's record in another hromada of the service (they moved here from it, or away to it)."""
+
+    direction: str  # "from" or "to"
+    hromada: Hromada
+    cases_approved: int
+    balance: int
+
+
+def linked_records(page: Page, reader: ChainReader, resident_id: int, address: str) -> list[LinkedRecord]:
+    """The person's civic record in the hromadas they moved from or to: it moves with them (their RV stays
+    where it was issued). Only hromadas this service carries, read from their own contracts."""
+    links = reader.record_links(resident_id)
+    if not links:
+        return []
+    by_registry = {
+        str((h.contracts or {}).get("registry", "")).lower(): h
+        for h in page.session.scalars(select(Hromada)).all()
+        if h.is_ready and page.hromada is not None and h.id != page.hromada.id
+    }
+    records = []
+    for direction, registry, other_id in links:
+        other = by_registry.get(str(registry).lower())
+        if other is None:
+            continue
+        there = ChainReader(build_read_context(page.settings, other), page.documents)
+        if other_id == 0:
+            other_id = there.resident(address).id
+        approved = sum(1 for case in there.cases_of_resident(other_id) if case.status == "approved")
+        records.append(LinkedRecord(direction, other, approved, there.balance_of(address)))
+    return records
+
+
 @router.get("/me")
 def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
     assert page.user is not None
     address = page.user.wallet.address
+    resident = reader.resident(address)
     return page.render(
         "me.html",
         {
             "balance": reader.balance_of(address),
             "face_value": reader.face_value_kopiyky(),
-            "resident": reader.resident(address),
+            "resident": resident,
             "voting": [r for r in reader.rounds() if r.state == "voting"],
             "actions": recent_actions(page.session, page.user),
+            "linked": linked_records(page, reader, resident.id, address),
         },
     )
 
@@ -105,7 +143,7 @@ def render_case_form(
             "Add a photo or document that shows the work. Only verifiers see the file; only its fingerprint "
             "(SHA-256) goes on the blockchain."
         ),
-        "action": "/cases/new",
+        "action": page.url("/cases/new"),
         **extra,
     }
     return page.render("case_new.html", context, status=status)
@@ -155,12 +193,17 @@ def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
 def _next_links(page: Page, action: RelayAction) -> list[tuple[str, str]]:
     t = page.t
     nav = t.labels("nav")
-    cases, account, votes = ("/cases", nav["cases"]), ("/me", nav["me"]), ("/rounds", nav["rounds"])
-    verify, record = ("/verify", nav["verify"]), ("/record", nav["record"])
-    residents = ("/council/residents", t.gettext("Residents"))
-    programmes = ("/council/programmes", t.gettext("Programmes"))
-    rounds = ("/council/rounds", t.gettext("Rounds"))
-    fund = ("/council/fund", t.gettext("Fund"))
+    url = page.url
+    cases, account, votes = (
+        (url("/cases"), nav["cases"]),
+        (url("/me"), nav["me"]),
+        (url("/rounds"), nav["rounds"]),
+    )
+    verify, record = (url("/verify"), nav["verify"]), (url("/record"), nav["record"])
+    residents = (url("/council/residents"), t.gettext("Residents"))
+    programmes = (url("/council/programmes"), t.gettext("Programmes"))
+    rounds = (url("/council/rounds"), t.gettext("Rounds"))
+    fund = (url("/council/fund"), t.gettext("Fund"))
     by_kind: dict[str, list[tuple[str, str]]] = {
         "submitCase": [cases, account],
         "castBallot": [votes, account],
@@ -184,13 +227,19 @@ def _next_links(page: Page, action: RelayAction) -> list[tuple[str, str]]:
         "disburseLoan": [fund],
         "recordRepayment": [fund],
     }
-    return by_kind.get(action.kind, [("/", nav["home"])])
+    return by_kind.get(action.kind, [(home_of(page.user, page.hromada), nav["home"])])
 
 
 def find_action(page: Page, action_id: str) -> RelayAction:
     assert page.user is not None
     action = page.session.scalar(select(RelayAction).where(RelayAction.public_id == action_id))
-    if action is None or action.user_id != page.user.id:
+    # One's own action, of this hromada: another's or another hromada's is not found.
+    if (
+        action is None
+        or action.user_id != page.user.id
+        or page.hromada is None
+        or action.hromada != page.hromada.slug
+    ):
         raise NotFoundError()
     return action
 

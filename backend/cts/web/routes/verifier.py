@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
+from cts.crud import members_of
 from cts.errors import NotFoundError
 from cts.models import RelayAction, Role, User
 from cts.relayer.schemas import IdParam
@@ -136,9 +137,11 @@ def evidence_file(name: str, page: SignedInPage) -> Response:
     assert page.user is not None
     sha256, _, extension = name.partition(".")
     stored = page.evidence.find(sha256)
-    if stored is None or stored.extension != extension:
+    if stored is None or stored.extension != extension or page.role is None:
         raise NotFoundError()
-    if page.role == Role.RESIDENT and not _sent_by(page, stored):
+    # Only evidence of this hromada's cases (files are stored by hash, for every hromada alike), and a
+    # resident sees only their own.
+    if not _sent_in_hromada(page, stored, only_own=page.role == Role.RESIDENT):
         raise NotFoundError()
     return FileResponse(
         page.evidence.path(stored),
@@ -148,14 +151,16 @@ def evidence_file(name: str, page: SignedInPage) -> Response:
     )
 
 
-def _sent_by(page: Page, stored: StoredEvidence) -> bool:
-    assert page.user is not None
-    found = page.session.scalar(
-        select(RelayAction.id).where(
-            RelayAction.user_id == page.user.id, RelayAction.calldata.contains(stored.sha256)
-        )
+def _sent_in_hromada(page: Page, stored: StoredEvidence, *, only_own: bool) -> bool:
+    """Whether an action of the page's hromada (of the signed-in person, with ``only_own``) carried the file's
+    hash, that is, whether it is the evidence of one of this hromada's cases."""
+    assert page.user is not None and page.hromada is not None
+    query = select(RelayAction.id).where(
+        RelayAction.hromada == page.hromada.slug, RelayAction.calldata.contains(stored.sha256)
     )
-    return found is not None
+    if only_own:
+        query = query.where(RelayAction.user_id == page.user.id)
+    return page.session.scalar(query.limit(1)) is not None
 
 
 # ---------------------------------------------------------------- coordinators record cases
@@ -163,11 +168,8 @@ def _sent_by(page: Page, stored: StoredEvidence) -> bool:
 
 def _resident_options(page: Page, reader: ChainReader) -> list[tuple[str, str]]:
     registered = reader.registered_addresses()
-    residents = page.session.scalars(
-        select(User).where(User.role == Role.RESIDENT).order_by(User.display_name)
-    )
     options = []
-    for user in residents:
+    for user, _ in members_of(page.session, page.hromada_id, (Role.RESIDENT,)):
         if user.wallet.address in registered:
             contact = user.phone or user.email or ""
             options.append((str(user.id), f"{user.display_name} ({contact})"))
@@ -189,7 +191,7 @@ def render_record_form(
             "For residents without a smartphone or internet: choose the person and the programme, and add a "
             "photo or scan."
         ),
-        action="/record",
+        action=page.url("/record"),
     )
 
 

@@ -40,7 +40,8 @@ def test_signup_creates_a_resident_with_a_custodial_wallet(signup: Signup, app_s
     body = response.json()
     assert body["phone"] == "+380671234567"
     assert body["email"] is None
-    assert body["role"] == "resident"
+    assert body["roles"] == [{"hromada": "testova", "role": "resident"}]  # the service's only hromada
+    assert body["is_operator"] is False
     assert body["display_name"] == "Olena"
     assert body["preferred_language"] == "uk"
     assert Web3.is_checksum_address(body["wallet_address"])
@@ -48,7 +49,8 @@ def test_signup_creates_a_resident_with_a_custodial_wallet(signup: Signup, app_s
         "id",
         "phone",
         "email",
-        "role",
+        "roles",
+        "is_operator",
         "display_name",
         "preferred_language",
         "is_disabled",
@@ -57,7 +59,7 @@ def test_signup_creates_a_resident_with_a_custodial_wallet(signup: Signup, app_s
         "own_wallet_address",
     }
     user = app_session.get(User, body["id"])
-    assert user is not None and user.role is Role.RESIDENT
+    assert user is not None and [m.role for m in user.memberships] == [Role.RESIDENT]
     assert user.password_hash.startswith("$argon2id$")
     wallet = app_session.scalars(select(Wallet).where(Wallet.user_id == user.id)).one()
     assert wallet.address == body["wallet_address"]

@@ -14,7 +14,6 @@ from cts.core.config import Settings
 from cts.core.security import build_password_hasher
 from cts.core.signin import DEVICE_COOKIE
 from cts.crud import create_user
-from cts.models import Role
 from cts.schemas import UserRegister
 
 PASSWORD = "correct horse battery staple"
@@ -36,7 +35,6 @@ def clients(limited: Settings) -> Iterator[Callable[[str], TestClient]]:
         create_user(
             session,
             UserRegister(phone=OWNER, password=PASSWORD, display_name="Olena"),  # type: ignore[arg-type]
-            role=Role.RESIDENT,
             password_hasher=build_password_hasher(limited),
             master_key=limited.master_key,
         )

@@ -10,6 +10,8 @@ from web3 import Web3
 
 from cts.models import Role, User, Wallet
 
+SLUG = "testova"  # the hromada of the API tests' app (tests/backend/api/conftest.py)
+
 PASSWORD = "correct horse battery staple"
 TokenFor = Callable[[Role], str]
 
@@ -25,7 +27,7 @@ def create(client: TestClient, token: str | None, key: str = "create-user-0001",
     headers = {"Idempotency-Key": key}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    response: Response = client.post("/api/users", json=body, headers=headers)
+    response: Response = client.post(f"/api/h/{SLUG}/users", json=body, headers=headers)
     return response
 
 
@@ -36,7 +38,7 @@ def test_the_council_creates_a_user_of_any_role_with_a_wallet(
     response = create(client, token_for(Role.COUNCIL), role=role.value)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["role"] == role.value
+    assert body["roles"] == [{"hromada": SLUG, "role": role.value}]  # only this hromada's, to its council
     assert body["email"] == "verifier.one@example.org"
     assert Web3.is_checksum_address(body["wallet_address"])
     wallet = app_session.scalars(select(Wallet).where(Wallet.user_id == body["id"])).one()
@@ -50,7 +52,7 @@ def test_a_created_user_can_log_in(client: TestClient, token_for: TokenFor) -> N
     )
     assert response.status_code == 200
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"})
-    assert me.json()["role"] == "verifier"
+    assert me.json()["roles"] == [{"hromada": SLUG, "role": "verifier"}]
 
 
 @pytest.mark.parametrize("role", [Role.RESIDENT, Role.VERIFIER, Role.COORDINATOR, Role.AUDITOR])
@@ -87,7 +89,7 @@ def test_a_taken_email_is_a_conflict(
 def test_creating_users_needs_an_idempotency_key(client: TestClient, token_for: TokenFor) -> None:
     token = token_for(Role.COUNCIL)
     response = client.post(
-        "/api/users",
+        f"/api/h/{SLUG}/users",
         json={"email": "a@example.org", "password": PASSWORD, "display_name": "A", "role": "auditor"},
         headers={"Authorization": f"Bearer {token}"},
     )
