@@ -573,7 +573,7 @@ def demo_command(args: argparse.Namespace) -> int:
         print()
         print("CTS demo is ready. Sign in with:")
         print("\n".join(result.lines(base_url)))
-        print(f"Public figures: {base_url}/public   API: {base_url}/api/docs   Stop with Ctrl-C.")
+        print(f"All hromadas: {base_url}/   API: {base_url}/api/docs   Stop with Ctrl-C.")
         print(
             "The API (cts serve) and the relayer worker (cts relayer run) run as processes of their own; "
             f"one that dies is restarted.\n  Their logs: {folder}/api.log, worker.log; their process ids: "

@@ -191,6 +191,13 @@ class Page:
         return self.hromada.id
 
     @property
+    def hromada_slug(self) -> str:
+        """The page's hromada's key (on the pages of a hromada)."""
+        if self.hromada is None:
+            raise RuntimeError("this page belongs to no hromada")
+        return self.hromada.slug
+
+    @property
     def hromada_name(self) -> str:
         return self.hromada.name if self.hromada is not None else ""
 

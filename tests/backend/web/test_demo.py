@@ -82,9 +82,9 @@ def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open
         )
         assert signed_in.url.path == "/"  # a resident of two hromadas chooses one
         mine = client.get(f"/h/{second}/me")
-        assert f"Ваш запис у громаді «Рудківська {suffix}», до переїзду сюди" in mine.text
+        assert f"Ваш запис до переїзду: Рудківська {suffix}" in mine.text
         assert "корисні справи схвалено там" in mine.text or "корисних справ схвалено там" in mine.text
-        assert "Ви переїхали до громади" in client.get(f"/h/{first}/me").text
+        assert f"Ви переїхали: Дубечненська {suffix}" in client.get(f"/h/{first}/me").text
         client.cookies.clear()
         page = client.get("/signin")
         client.post(

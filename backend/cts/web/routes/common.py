@@ -46,9 +46,15 @@ def action_text(t: Translator, action: RelayAction) -> str:
 
 
 def recent_actions(
-    session: Session, user: User, limit: int = 5, kinds: Iterable[str] | None = None, live_only: bool = False
+    session: Session,
+    user: User,
+    hromada: str,
+    limit: int = 5,
+    kinds: Iterable[str] | None = None,
+    live_only: bool = False,
 ) -> list[RelayAction]:
-    query = select(RelayAction).where(RelayAction.user_id == user.id)
+    """The person's latest actions in one hromada (``hromada`` is its key)."""
+    query = select(RelayAction).where(RelayAction.user_id == user.id, RelayAction.hromada == hromada)
     if kinds is not None:
         query = query.where(RelayAction.kind.in_(list(kinds)))
     if live_only:

@@ -68,7 +68,7 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
             "face_value": reader.face_value_kopiyky(),
             "resident": resident,
             "voting": [r for r in reader.rounds() if r.state == "voting"],
-            "actions": recent_actions(page.session, page.user),
+            "actions": recent_actions(page.session, page.user, page.hromada_slug),
             "linked": linked_records(page, reader, resident.id, address),
         },
     )
@@ -181,7 +181,9 @@ def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
         "cases.html",
         {
             "cases": reader.cases_of_resident(resident.id),
-            "sending": recent_actions(page.session, page.user, limit=20, kinds=CASE_KINDS, live_only=True),
+            "sending": recent_actions(
+                page.session, page.user, page.hromada_slug, limit=20, kinds=CASE_KINDS, live_only=True
+            ),
             "titles": {p.id: p.title for p in reader.programmes()},
         },
     )
