@@ -4,6 +4,7 @@ database; ids of another hromada's people in a body are not found; each hromada'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,11 @@ def test_actions_and_figures_stay_with_their_hromada(three: list[RelayEnv]) -> N
     assert set(listing) == {a.slug, b.slug, c.slug}
     assert listing[c.slug]["confirmed_actions"] == 0 and listing[c.slug]["gas_spent_last_24h"] == 0
     assert listing[a.slug]["confirmed_actions"] > listing[b.slug]["confirmed_actions"] > 0
+    # Each hromada's public page says what its residents' actions cost: c's nothing yet.
+    spent = re.compile(r'data-testid="gas-spent">([^ ]+)')
+    gas_a = spent.findall(a.client.get(f"/h/{a.slug}/public").text)
+    gas_c = spent.findall(a.client.get(f"/h/{c.slug}/public").text)
+    assert gas_c == ["0"] and gas_a and gas_a[0] != "0"
 
 
 def test_a_hromada_whose_budget_is_spent_waits_while_the_others_go_on(three: list[RelayEnv]) -> None:

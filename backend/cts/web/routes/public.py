@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
+from cts.hromadas import gas_spent_today
 from cts.relayer.schemas import IdParam
 from cts.web.deps import Page, PageDep, ReaderDep, home_of
 
@@ -31,9 +32,17 @@ def hromada_home(page: PageDep) -> Response:
 @router.get("/public")
 def public_page(page: PageDep, reader: ReaderDep) -> Response:
     rounds = [{"round": r, "projects": reader.projects(r.id)} for r in reader.rounds()]
+    hromada = page.hromada
+    assert hromada is not None  # the reader needs one
     return page.render(
         "public.html",
-        {"fund": reader.fund(with_loans=False), "programmes": reader.programmes(), "rounds": rounds},
+        {
+            "fund": reader.fund(with_loans=False),
+            "programmes": reader.programmes(),
+            "rounds": rounds,
+            "gas_spent": gas_spent_today(page.session, hromada),
+            "gas_budget": hromada.daily_gas_budget,
+        },
     )
 
 
