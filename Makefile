@@ -139,6 +139,8 @@ bench: setup
 	$(VENV)/bin/python benchmarks/relayer.py --node ganache --actions 200
 	$(VENV)/bin/python benchmarks/audit_bench.py
 	$(VENV)/bin/python benchmarks/hromadas.py --node anvil
+	$(VENV)/bin/python benchmarks/chaos.py --backend sqlite --actions 1000 --kills 20 --outages 2
+	$(VENV)/bin/python benchmarks/chaos.py --backend postgres --actions 1000 --kills 20 --outages 2
 
 lint: setup
 	$(VENV)/bin/ruff check backend benchmarks scripts tests tools
