@@ -5,7 +5,7 @@ it sends): when the sender's nonce has moved past the transaction's and the rece
 declares the transaction "dropped without known replacement". A busy Anvil counts the nonce as used a
 moment before it serves the receipt (the relayer met the same window: docs/relayer.md, "Never
 twice"), and a test then fails on a transaction that was mined. `install()` lets the receipt trail
-the nonce for up to ten seconds before Brownie's own check runs; everything else is Brownie's own code.
+the nonce for up to thirty seconds before Brownie's own check runs; everything else is Brownie's own code.
 """
 
 import time
@@ -14,7 +14,7 @@ from brownie.network import transaction
 from brownie.network.web3 import web3
 from web3.exceptions import TransactionNotFound
 
-PATIENCE_SECONDS = 10.0
+PATIENCE_SECONDS = 30.0  # 10 s was once too little with five test suites sharing two cores
 _brownie_await_confirmation = transaction.TransactionReceipt._await_confirmation
 
 
