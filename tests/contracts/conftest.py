@@ -18,9 +18,18 @@ from brownie import (
     web3,
 )
 from cts_helpers import FACE_VALUE, h, programme_params
+from own_chain import install as install_checked_revert
+from own_chain import refuse_a_shared_node
 from receipt_compat import install as install_receipt_compat
 
 install_receipt_compat()  # a mined transaction is never taken for dropped (see receipt_compat.py)
+install_checked_revert()  # a revert the node refused is an error, never a silent no-op (see own_chain.py)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_node():
+    """The run stops before its first test if Brownie attached to a node that another run started."""
+    refuse_a_shared_node()
 
 
 @pytest.fixture(scope="session", autouse=True)
