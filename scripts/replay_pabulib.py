@@ -1,10 +1,10 @@
 """Replays a real cumulative election (a pabulib .pb file) through freshly deployed CTS contracts.
 
-    bin/brownie run scripts/replay_pabulib.py main poland_gdansk_2020_stogi.pb --network h4-anvil
-    bin/brownie run scripts/replay_pabulib.py main path/to/file.pb 2 --network h4-anvil   # rule 2: greedy
+    bin/brownie run scripts/replay_pabulib.py main poland_gdansk_2020_stogi.pb --network cts-anvil
+    bin/brownie run scripts/replay_pabulib.py main path/to/file.pb 2 --network cts-anvil   # rule 2: greedy
 
-A bare file name is looked up in $CTS_PABULIB_DIR, then tests/data/pabulib, then ../shared/data/pabulib
-beside the repository; a file found nowhere stops the script (exit code 1) with where to get it
+A bare file name is looked up in $CTS_PABULIB_DIR, then tests/data/pabulib (set CTS_PABULIB_DIR to the
+folder of the files you downloaded); a file found nowhere stops the script (exit code 1) with where to get it
 (pabulib.org). Every voter registers, earns their points in RV and casts their ballot through
 the forwarder (tests/contracts/election_replay.py); the script prints, per project, the on-chain
 supporters and credits against the file's official `votes` and `score`, the weight against an

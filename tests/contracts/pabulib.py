@@ -4,8 +4,8 @@ A file has three sections, each a line with its name (META, PROJECTS, VOTES) fol
 CSV with a header row. Pure Python (no Brownie), so that tests and scripts can share it.
 
 The small elections the tests replay are in the repository, tests/data/pabulib (TEST_DATA). Larger ones,
-for scripts/replay_pabulib.py, are looked up in $CTS_PABULIB_DIR, then TEST_DATA, then
-../shared/data/pabulib beside the repository (`find`); they come from pabulib.org.
+for scripts/replay_pabulib.py, are looked up in $CTS_PABULIB_DIR, then TEST_DATA (`find`); they come from
+pabulib.org.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ SECTIONS = ("META", "PROJECTS", "VOTES")
 
 
 def data_dirs() -> list[Path]:
-    """Where `find` looks for a .pb file, in order: $CTS_PABULIB_DIR, TEST_DATA, ../shared/data/pabulib."""
+    """Where `find` looks for a .pb file, in order: $CTS_PABULIB_DIR, then TEST_DATA. Nothing outside the
+    repository is looked at unless the user names it."""
     configured = os.environ.get("CTS_PABULIB_DIR")
-    shared = REPOSITORY_ROOT.parent / "shared" / "data" / "pabulib"
-    return [*([Path(configured)] if configured else []), TEST_DATA, shared]
+    return [*([Path(configured)] if configured else []), TEST_DATA]
 
 
 def find(name: str | Path) -> Path:
