@@ -109,18 +109,12 @@ class ChainContext(ChainConnection):
     @classmethod
     def from_settings(cls, settings: Settings) -> ChainContext:
         """The configured manifest's hromada (``CTS_HROMADA``, or its only one)."""
-        if settings.manifest_path is None:
-            raise RelayerNotConfiguredError(
-                "CTS_MANIFEST_PATH is not set: the service does not know the contracts."
-            )
+        connection = ChainConnection.from_settings(settings)
         try:
-            manifest = load_manifest(settings.manifest_path)
-            w3 = connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=False)
-            context = cls(w3, manifest, hromada_handles(w3, manifest, settings.hromada))
+            handles = hromada_handles(connection.w3, connection.manifest, settings.hromada)
         except ManifestError as error:
             raise RelayerNotConfiguredError(str(error)) from None
-        context.check_chain_id()
-        return context
+        return cls(connection.w3, connection.manifest, handles)
 
     @cached_property
     def allowlist(self) -> Allowlist:
