@@ -442,7 +442,18 @@ class RelayerWorker:
         requests: list[tuple[Any, ...]] = []
         included: list[_Candidate] = []
         unrunnable: list[tuple[_Candidate, _Unrunnable]] = []
+        ran_before: list[tuple[_Candidate, RanElsewhere]] = []
         for candidate in chosen:
+            if (
+                candidate.custodial
+                and candidate.request_nonce is not None
+                and candidate.request_nonce < nonces[candidate.signer]
+            ):
+                # Its request ran after all (its batch was judged lost, yet mined): record that run and
+                # never sign the action again, or it would run twice (issue 15, docs/relayer.md).
+                elsewhere = self._ran_elsewhere(candidate.signer, candidate.request_nonce)
+                ran_before.append((candidate, elsewhere or RanElsewhere()))
+                continue
             if candidate.custodial and candidate.resimulate:
                 candidate.gas = self._fitted_gas(candidate, estimates.get(candidate.id))
             outcome = self._request_data(candidate, chain_now, nonces[candidate.signer])
@@ -453,6 +464,8 @@ class RelayerWorker:
                 included.append(candidate)
         fees = self._initial_fees() if included else None
         with self.session_factory() as session:
+            for candidate, elsewhere in ran_before:
+                self._record_ran_before(session, candidate.id, elsewhere)
             for candidate, reason in unrunnable:
                 session.execute(
                     update(RelayAction)
@@ -461,7 +474,7 @@ class RelayerWorker:
                 )
             if not included or fees is None:
                 session.commit()
-                return len(unrunnable)
+                return len(unrunnable) + len(ran_before)
             account = session.get(SponsorAccount, sponsor, with_for_update=True)
             assert account is not None
             nonce = account.next_nonce
@@ -501,6 +514,21 @@ class RelayerWorker:
             self._send(session, attempt)
             _fault("after_send")
             return len(included)
+
+    def _record_ran_before(self, session: Session, action_id: int, elsewhere: RanElsewhere) -> None:
+        """Record the run of a queued action's earlier request; while that run's event is not visible
+        yet, the action waits (up to ELSEWHERE_PATIENCE), still never signed again."""
+        action = session.get(RelayAction, action_id)
+        if action is None or action.status != ActionStatus.QUEUED:
+            return
+        if elsewhere.success is None and utcnow() - action.updated_at < ELSEWHERE_PATIENCE:
+            return
+        logger.warning(
+            "relayer: action %s was queued again, yet its request %s had run; recording that run",
+            action.id,
+            action.request_nonce,
+        )
+        self._record_elsewhere(action, elsewhere)
 
     def _choose_actions(self, session: Session) -> list[RelayAction]:
         """Queued actions, fairly between hromadas (each hromada's oldest first, then each one's second...,
@@ -750,12 +778,15 @@ class RelayerWorker:
                     self._settle(session, batch, receipt)
                     done += 1
                     continue
-                mined_nonce = self.chain.w3.eth.get_transaction_count(to_checksum_address(sponsor), "latest")
+                # Every read that judges the batch lost is pinned to one block: read at "latest" one by
+                # one, they can straddle the block that mined it (issue 15: an approval ran twice).
+                head = int(self.chain.w3.eth.block_number)
+                mined_nonce = self.chain.w3.eth.get_transaction_count(to_checksum_address(sponsor), head)
                 if mined_nonce > batch.nonce:
                     # The nonce is used, yet by none of our attempts: give the actions back to the queue.
                     receipt = self._find_receipt(batch)
                     if receipt is None:
-                        done += int(self._abandon(session, batch))
+                        done += int(self._abandon(session, batch, head))
                     else:
                         self._settle(session, batch, receipt)
                     continue
@@ -798,7 +829,7 @@ class RelayerWorker:
                 self._record_run(action, outcome, receipt.tx_hash, receipt.block_number)
             else:
                 # Skipped by the forwarder: expired on the way, or its nonce used by another transaction.
-                elsewhere = self._ran_elsewhere(action)
+                elsewhere = self._ran_elsewhere_action(action)
                 if elsewhere is not None:
                     self._record_elsewhere(action, elsewhere)
                 elif action.custodial:
@@ -814,23 +845,25 @@ class RelayerWorker:
                     )
         session.commit()
 
-    def _ran_elsewhere(self, action: RelayAction) -> RanElsewhere | None:
-        """None if the forwarder has not used the action's request nonce (sending it again is safe);
-        otherwise where and how it ran, from the forwarder's ExecutedForwardRequest events."""
+    def _ran_elsewhere_action(self, action: RelayAction, block: int | None = None) -> RanElsewhere | None:
         if action.request_nonce is None:
             return None
-        nonce = int(action.request_nonce)
-        signer = to_checksum_address(action.signer)
+        return self._ran_elsewhere(action.signer, int(action.request_nonce), block)
+
+    def _ran_elsewhere(self, signer: str, nonce: int, block: int | None = None) -> RanElsewhere | None:
+        """None if the forwarder has not used the signer's request nonce by `block` (default: the latest;
+        sending it again is safe); otherwise where and how it ran, from the forwarder's
+        ExecutedForwardRequest events up to that block."""
+        signer = to_checksum_address(signer)
         forwarder = self.chain.forwarder.address
+        high = int(self.chain.w3.eth.block_number) if block is None else block
         used = self.chain.w3.eth.call(
-            {"to": forwarder, "data": NONCES_SELECTOR + encode(["address"], [signer])}
+            {"to": forwarder, "data": NONCES_SELECTOR + encode(["address"], [signer])}, high
         )
         if int.from_bytes(bytes(used), "big") <= nonce:
             return None
         signer_topic = "0x" + encode(["address"], [signer]).hex()
-        latest = int(self.chain.w3.eth.block_number)
-        floor = max(0, latest - ELSEWHERE_LOOKBACK_BLOCKS)
-        high = latest
+        floor = max(0, high - ELSEWHERE_LOOKBACK_BLOCKS)
         while high >= floor:
             low = max(floor, high - ELSEWHERE_PAGE_BLOCKS + 1)
             logs = self.chain.w3.eth.get_logs(
@@ -866,6 +899,10 @@ class RelayerWorker:
             # Out of gas, or a failure that cannot be explained, is never reported as a refusal: the worker
             # signs the request again (fresh nonce, gas fitted to the state then) and sends it again.
             self._retry_or_fail(action, failure.code, detail)
+            if action.status == ActionStatus.QUEUED:
+                # Its request ran: a queued action's request nonce names one not seen running (dispatch
+                # records such a request's run instead of signing the action again).
+                action.request_nonce = None
         else:
             self._finish(action, ActionStatus.FAILED, failure.code, detail)
         if action.status == ActionStatus.FAILED:
@@ -918,11 +955,12 @@ class RelayerWorker:
             return
         self._record_run(action, elsewhere.success, elsewhere.tx_hash, elsewhere.block)
 
-    def _abandon(self, session: Session, batch: Batch) -> bool:
-        """The batch's sponsor nonce is used by none of its attempts: send its actions again, except those
-        whose request the forwarder already ran (a receipt the node is slow to show, or somebody else
-        relayed it). Returns False, changing nothing, while such a request's event is not visible yet."""
-        outcomes = {action.id: self._ran_elsewhere(action) for action in batch.actions}
+    def _abandon(self, session: Session, batch: Batch, block: int) -> bool:
+        """The batch's sponsor nonce is used, at `block`, by none of its attempts: send its actions again,
+        except those whose request the forwarder already ran by that block (a receipt the node is slow to
+        show, or somebody else relayed it). Returns False, changing nothing, while such a request's event
+        is not visible yet."""
+        outcomes = {action.id: self._ran_elsewhere_action(action, block) for action in batch.actions}
         unseen = any(o is not None and o.success is None for o in outcomes.values())
         if unseen and utcnow() - batch.created_at < ELSEWHERE_PATIENCE:
             session.rollback()

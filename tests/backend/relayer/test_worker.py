@@ -12,7 +12,7 @@ from conftest import RelayEnv, build_env, h
 from sqlalchemy import select
 from web3 import Web3
 
-from cts.models import ActionStatus, Batch, RelayAction
+from cts.models import ActionStatus, Batch, BatchStatus, RelayAction
 
 
 @contextmanager
@@ -197,6 +197,44 @@ def test_a_batch_whose_receipt_the_node_does_not_show_is_not_run_twice(env: Rela
     after = fund.ledger().call()
     assert after[0] - before[0] == 5_000  # deposited once
     assert actions(env)[-1].tries == 1
+
+
+def test_an_action_whose_mined_request_went_back_to_the_queue_is_not_signed_again(env: RelayEnv) -> None:
+    """Issue 15, found by the chaos benchmark: a worker judged its own mined batch lost (reads at "latest"
+    straddled the block) and gave one of its actions back to the queue; signed again at the next forwarder
+    nonce, the approval ran twice and the verifier read "already decided". Here the database is put in the
+    state that misjudgement left: the request ran, the action is queued with its old request nonce. The
+    worker must find the run from the forwarder's events and record it, never sign and send it again."""
+    resident = env.people.residents[0]
+    env.register(resident)
+    programme = env.open_programme()
+    response = env.act(
+        resident, "POST", "/api/cases", {"programme_id": programme, "evidence_hash": h("misjudged")}
+    )
+    assert response.status_code == 202
+    env.worker.run_once()  # sent and mined; its receipt not yet looked at
+    with env.app.state.session_factory() as session:
+        action = session.scalars(
+            select(RelayAction).where(RelayAction.public_id == response.json()["id"])
+        ).one()
+        batch = session.get(Batch, action.batch_id)
+        assert batch is not None and batch.attempts
+        mined_hash = batch.attempts[-1].tx_hash
+        batch.status = BatchStatus.ABANDONED
+        action.status = ActionStatus.QUEUED
+        action.batch_id = None
+        action.error_code = "batch_lost"
+        ran_nonce = action.request_nonce
+        session.commit()
+    env.worker.drain()
+    state = env.status(resident, response.json()["id"])
+    assert state["status"] == "confirmed", state
+    assert state["tx_hash"] == mined_hash
+    assert env.hromada.cases.functions.caseCount().call() == 1  # the case exists once
+    forwarder = env.worker.chain.forwarder.functions
+    assert forwarder.nonces(resident.wallet.address).call() == int(ran_nonce) + 1  # one request ran, not two
+    again = actions(env)[-1]
+    assert again.tries == 1 and again.request_nonce == ran_nonce
 
 
 def test_a_request_relayed_by_somebody_else_is_not_run_again(env: RelayEnv) -> None:
