@@ -23,11 +23,10 @@ setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(CATALOGS) $(ST
 $(STAMP):
 	@mkdir -p $@
 
-# `npm install`, not `npm ci`: the lock holds only the platform packages the registry serves
-# (Anvil's linux-x64 binary), and `npm ci` refuses a lock without the others. With the lock
-# in place `npm install` installs exactly the locked versions.
+# `npm ci`: installs exactly what the lock says and never rewrites it, so a fresh clone stays
+# clean (issue 21). The lock lists Anvil's binaries for every platform; npm fetches only this one's.
 $(STAMP)/npm: package.json package-lock.json | $(STAMP)
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(STAMP)/brownie-venv: requirements/brownie.txt | $(STAMP)
