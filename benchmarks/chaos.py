@@ -791,6 +791,8 @@ def run(
         overrides: dict[str, Any] = {
             "relayer_actions_per_window": 1_000_000,
             "relayer_daily_gas_budget": 10**15,
+            "relayer_staff_actions_per_window": 1_000_000,
+            "relayer_staff_daily_gas_budget": 10**15,
             "password_hash_time_cost": 1,
             "password_hash_memory_kib": 8,
             "password_hash_parallelism": 1,

@@ -121,6 +121,8 @@ def main() -> int:
             password_hash_parallelism=1,
             relayer_actions_per_window=1_000_000,
             relayer_daily_gas_budget=10**15,
+            relayer_staff_actions_per_window=1_000_000,
+            relayer_staff_daily_gas_budget=10**15,
         )
         upgrade_database(settings.database_url)
         factory = build_session_factory(build_engine(settings.database_url))

@@ -138,6 +138,8 @@ def main() -> int:
             relayer_sponsor_keys=SecretStr(dev_key(17)),
             relayer_actions_per_window=10**6,
             relayer_daily_gas_budget=10**12,
+            relayer_staff_actions_per_window=10**6,
+            relayer_staff_daily_gas_budget=10**12,
             relayer_poll_seconds=0.02,
             password_hash_time_cost=1,
             password_hash_memory_kib=8,

@@ -592,6 +592,8 @@ def replay_settings(folder: Path, rpc_url: str) -> Settings:
         relayer_resubmit_after_seconds=10,
         relayer_actions_per_window=1_000_000,
         relayer_daily_gas_budget=10**12,
+        relayer_staff_actions_per_window=1_000_000,
+        relayer_staff_daily_gas_budget=10**15,
         # Voters never sign in (random passwords): hashing them at the interactive cost would take minutes.
         password_hash_time_cost=1,
         password_hash_memory_kib=8,

@@ -17,10 +17,14 @@ class CTSError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
     detail: str = "Something went wrong on our side. Please try again later."
+    # Figures the message is about (what is left of a limit, when it renews), safe to show: the API
+    # returns them beside the code, and the pages put them into the translated message.
+    params: dict[str, int | str | None]
 
     def __init__(self, detail: str | None = None) -> None:
         if detail is not None:
             self.detail = detail
+        self.params = {}
         super().__init__(self.detail)
 
 

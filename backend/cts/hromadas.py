@@ -10,18 +10,17 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from cts.budgets import hromada_spent
 from cts.chain.client import HromadaHandles, connect
 from cts.chain.manifest import HromadaEntry, Manifest, ManifestError, load_manifest
 from cts.core.config import Settings
-from cts.core.db import utcnow
 from cts.errors import ConflictError, InvalidInputError, NotFoundError
-from cts.models import ActionStatus, Hromada, Membership, RelayAction, Role, User
+from cts.models import Hromada, Membership, Role, User
 from cts.relayer.context import ChainContext
 from cts.relayer.errors import RelayerNotConfiguredError
 
@@ -127,15 +126,7 @@ def hromada_to_join(session: Session, slug: str | None) -> Hromada | None:
 
 def gas_spent_today(session: Session, hromada: Hromada) -> int:
     """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran)."""
-    since = utcnow() - timedelta(days=1)
-    spent = session.scalar(
-        select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
-            RelayAction.hromada == hromada.slug,
-            RelayAction.created_at >= since,
-            RelayAction.status != ActionStatus.EXPIRED,
-        )
-    )
-    return int(spent or 0)
+    return hromada_spent(session, hromada)
 
 
 def manifest_of(hromada: Hromada) -> tuple[Manifest, HromadaEntry]:

@@ -186,10 +186,13 @@ class SessionPublic(BaseModel):
 
 
 class ErrorPublic(BaseModel):
-    """Every error the API returns: a clear sentence and a stable code to branch on."""
+    """Every error the API returns: a clear sentence and a stable code to branch on, and for some codes
+    the figures the sentence is about (a limit refusal: ``needed_gas``, ``remaining_gas``, ``limit_gas``,
+    ``renews_at`` as a Unix time)."""
 
     detail: str
     code: str
+    params: dict[str, int | str | None] | None = None
 
 
 class FieldErrorPublic(BaseModel):

@@ -37,10 +37,16 @@ _HTTP_CODES = {
 
 
 def _error_response(
-    status_code: int, detail: str, code: str, headers: dict[str, str] | None = None
+    status_code: int,
+    detail: str,
+    code: str,
+    headers: dict[str, str] | None = None,
+    params: dict[str, int | str | None] | None = None,
 ) -> Response:
     return JSONResponse(
-        ErrorPublic(detail=detail, code=code).model_dump(), status_code=status_code, headers=headers
+        ErrorPublic(detail=detail, code=code, params=params or None).model_dump(exclude_none=True),
+        status_code=status_code,
+        headers=headers,
     )
 
 
@@ -54,7 +60,7 @@ def handle_cts_error(request: Request, error: Exception) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, (RateLimitedError, ServiceUnavailableError)):
         headers["Retry-After"] = str(error.retry_after_seconds)
-    return _error_response(error.status_code, error.detail, error.code, headers or None)
+    return _error_response(error.status_code, error.detail, error.code, headers or None, error.params)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

@@ -138,12 +138,26 @@ class Settings(BaseSettings):
     relayer_low_balance_wei: int = Field(
         default=5 * 10**17, ge=0, description="Below this a sponsor account's balance raises an alert."
     )
+    # The defaults of each hromada's role budgets (cts.budgets); its council may choose others.
     relayer_actions_per_window: int = Field(
-        default=30, ge=1, description="Actions a user may ask per window."
+        default=30, ge=1, description="Actions a resident may ask per window."
+    )
+    relayer_staff_actions_per_window: int = Field(
+        default=1_000,
+        ge=1,
+        description="Actions a council member, verifier or coordinator may ask per window.",
     )
     relayer_action_window_seconds: int = Field(default=600, ge=1)
     relayer_daily_gas_budget: int = Field(
-        default=5_000_000, ge=0, description="Gas the relayer sponsors per signer per 24 hours."
+        default=5_000_000, ge=0, description="Gas the relayer sponsors per resident per 24 hours."
+    )
+    relayer_staff_daily_gas_budget: int = Field(
+        default=400_000_000,
+        ge=0,
+        description=(
+            "Gas the relayer sponsors per council member, verifier or coordinator per 24 hours: a day of "
+            "the pilot's work (854 registrations, or 901 approvals) with room to spare."
+        ),
     )
     relayer_lease_seconds: float = Field(
         default=5,

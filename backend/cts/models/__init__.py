@@ -1,7 +1,7 @@
 """Database models. Importing this package registers every table on ``Base.metadata``
 (migrations/env.py relies on it for autogenerate): a new model module must be imported here."""
 
-from cts.models.hromadas import Hromada, Membership
+from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
 from cts.models.ratelimit import RateLimitBucket
 from cts.models.relayer import (
@@ -29,6 +29,7 @@ __all__ = [
     "RateLimitBucket",
     "RelayAction",
     "Role",
+    "RoleBudget",
     "SponsorAccount",
     "User",
     "Wallet",

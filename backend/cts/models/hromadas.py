@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cts.core.db import Base, UTCDateTime, utcnow
@@ -20,9 +20,10 @@ from cts.models.users import Role, User, _string_enum
 
 # A slug is a URL path segment: lowercase letters, digits, dashes and underscores, as manifests' keys are.
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$"
-# Enough for a day of the pilot's work (854 registrations, 901 cases, their approvals and a round):
-# about 0.5 M gas per resident-action pair at today's costs, with room to spare. Operators change it.
-DEFAULT_DAILY_GAS_BUDGET = 500_000_000
+# Enough for a day of the pilot's busiest work with room to spare: 854 registrations, 901 cases and
+# their approvals take about 0.6 billion gas at today's costs (tests/backend/relayer/test_pilot_day.py).
+# Operators change it per hromada.
+DEFAULT_DAILY_GAS_BUDGET = 1_000_000_000
 
 
 class Hromada(Base):
@@ -73,3 +74,23 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"Membership(user_id={self.user_id!r}, hromada_id={self.hromada_id!r}, role={self.role!r})"
+
+
+class RoleBudget(Base):
+    """The share of its hromada's daily gas one role may use: each person in the role, everyone in it
+    together, and how many actions a person may ask per window. The council sets it; a role without a
+    row uses the service's defaults (cts.budgets)."""
+
+    __tablename__ = "role_budgets"
+    __table_args__ = (UniqueConstraint("hromada_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hromada_id: Mapped[int] = mapped_column(ForeignKey("hromadas.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_string_enum(Role, "role_budget_role"))
+    person_daily_gas: Mapped[int] = mapped_column(BigInteger)
+    role_share_percent: Mapped[int] = mapped_column(Integer)
+    actions_per_window: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RoleBudget(hromada_id={self.hromada_id!r}, role={self.role!r})"

@@ -13,7 +13,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cts.core.db import Base, UTCDateTime, utcnow
@@ -124,6 +124,7 @@ class RelayAction(Base):
     __table_args__ = (
         Index("ix_relay_actions_status_id", "status", "id"),
         Index("ix_relay_actions_signer_created", "signer", "created_at"),
+        Index("ix_relay_actions_hromada_created", "hromada", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +151,9 @@ class RelayAction(Base):
     error_detail: Mapped[str | None] = mapped_column(String(500))
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block_number: Mapped[int | None] = mapped_column(BigInteger)
+    # Queued by the operator's own tools (the demo's seeding), not by the person: it counts against the
+    # hromada's budget (the sponsor paid for it) but not against the person's or their role's.
+    budget_exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

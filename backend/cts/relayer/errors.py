@@ -8,6 +8,7 @@ case, which the web pages translate) and an English message. Nothing is queued o
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from cts.chain.errors import ContractRevert
 from cts.errors import CTSError, PermissionDeniedError, RateLimitedError, ServiceUnavailableError
@@ -47,20 +48,52 @@ class SignerNotLinkedError(PermissionDeniedError):
     )
 
 
-class GasBudgetExceededError(RateLimitedError):
-    """Raised when a signer's sponsored gas of the last 24 hours would exceed the daily budget."""
+class BudgetExceededError(RateLimitedError):
+    """Raised when an action would take a daily gas budget over its limit (cts.budgets): the person's own,
+    their role's share of the hromada's, or the hromada's. Says which, what is left and when it renews."""
 
     code = "gas_budget_exceeded"
-    detail = "You have used today's allowance of sponsored actions. Please try again later."
+    detail = "You have used today's allowance of sponsored actions."
+
+    def __init__(
+        self,
+        *,
+        needed_gas: int,
+        remaining_gas: int,
+        limit_gas: int,
+        renews_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        wait = int((renews_at - now).total_seconds()) if renews_at is not None else 24 * 3600
+        super().__init__(retry_after_seconds=wait)
+        self.params = {
+            "needed_gas": needed_gas,
+            "remaining_gas": remaining_gas,
+            "limit_gas": limit_gas,
+            "renews_at": int(renews_at.timestamp()) if renews_at is not None else None,
+        }
+        when = renews_at.strftime("%Y-%m-%d %H:%M UTC") if renews_at is not None else "never"
+        self.detail = (
+            f"{self.detail} This action needs {needed_gas:,} gas; {remaining_gas:,} of {limit_gas:,} are "
+            f"left. It renews by {when}. Nothing was done."
+        )
 
 
-class HromadaGasBudgetExceededError(RateLimitedError):
+class RoleBudgetExceededError(BudgetExceededError):
+    """Raised when everyone of the person's role together has used the role's share of the hromada's
+    budget."""
+
+    code = "role_gas_budget_exceeded"
+    detail = "Your role has used its share of the hromada's daily budget for sponsored actions."
+
+
+class HromadaGasBudgetExceededError(BudgetExceededError):
     """Raised when the hromada's sponsored gas of the last 24 hours would exceed its operator-set budget."""
 
     code = "hromada_gas_budget_exceeded"
     detail = (
-        "Your hromada has used today's budget for sponsored actions. Nothing was done; please try again "
-        "later, or ask the council to raise the budget with the service's operator."
+        "Your hromada has used today's budget for sponsored actions (the council may ask the service's "
+        "operator to raise it)."
     )
 
 

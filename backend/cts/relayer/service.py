@@ -9,28 +9,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cts.budgets import RoleLimits, check_budget, check_hromada_budget, limits_of
 from cts.chain.errors import decode_revert
 from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
-from cts.core.db import utcnow
 from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
 from cts.errors import ConflictError, InvalidInputError, RoleRequiredError
-from cts.hromadas import gas_spent_today
 from cts.models import ActionStatus, Hromada, RelayAction, Role, User
 from cts.relayer.allowlist import SponsoredCall
 from cts.relayer.claims import claims_of, record_claims, reserve_claims
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
 from cts.relayer.errors import (
     ChainUnavailableError,
-    GasBudgetExceededError,
-    HromadaGasBudgetExceededError,
     SignerNotLinkedError,
     refusal,
 )
@@ -77,18 +73,28 @@ class RelayerService:
 
     # ------------------------------------------------------------ custodial actions
 
-    def queue(self, session: Session, user: User, call: Call) -> RelayAction:
-        """Queue `call`, to be signed with the user's custodial key; a clear CTSError on any refusal."""
-        sponsored = self.chain.allowlist.check(call.target, call.data, self._role_of(user))
+    def queue(self, session: Session, user: User, call: Call, *, budget_exempt: bool = False) -> RelayAction:
+        """Queue `call`, to be signed with the user's custodial key; a clear CTSError on any refusal.
+
+        ``budget_exempt`` is for the operator's own tools (the demo's seeding): the action counts for the
+        hromada's budget only, not for the person's or their role's, and takes no rate-limit token."""
+        role = self._role_of(user)
+        sponsored = self.chain.allowlist.check(call.target, call.data, role)
         signer = user.wallet.address
         # Refuse a throttled user before simulating, but take the token (a write) only after the
         # simulation: SQLite's write lock is then never held across a call to the node.
         claims = self._claims(sponsored, call.data, signer)
-        self._check_rate_token(session, user)
+        limits = limits_of(session, self.settings, self.hromada, role)
+        if not budget_exempt:
+            self._check_rate_token(session, user, limits)
         gas = self._simulate(signer, call)
-        self._take_rate_token(session, user)
+        if not budget_exempt:
+            self._take_rate_token(session, user, limits)
         reserve_claims(session, self.hromada.slug, claims)  # after the first write: see there
-        self._check_gas_budget(session, signer, gas)
+        if budget_exempt:
+            check_hromada_budget(session, self.hromada, gas)
+        else:
+            check_budget(session, self.settings, self.hromada, user.id, role, gas)
         action = RelayAction(
             user_id=user.id,
             hromada=self.hromada.slug,
@@ -98,6 +104,7 @@ class RelayerService:
             calldata="0x" + call.data.hex(),
             gas=gas,
             custodial=True,
+            budget_exempt=budget_exempt,
         )
         session.add(action)
         session.flush()
@@ -115,7 +122,9 @@ class RelayerService:
         # see docs/threat-model.md ("Who may relay a signed request").
         if user.own_wallet_address is None or signer != user.own_wallet_address:
             raise SignerNotLinkedError()
-        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, self._role_of(user))
+        role = self._role_of(user)
+        sponsored: SponsoredCall = self.chain.allowlist.check(request.to, request.data, role)
+        limits = limits_of(session, self.settings, self.hromada, role)
         claims = self._claims(sponsored, request.data, signer)
         try:
             recovered = request.recover_signer(self.chain.domain, signature)
@@ -148,13 +157,13 @@ class RelayerService:
                 f"The request's nonce should be {expected_nonce + (pending or 0)}: the forwarder runs each "
                 "person's requests in nonce order."
             )
-        self._check_rate_token(session, user)
+        self._check_rate_token(session, user, limits)
         gas = self._simulate(signer, Call(request.to, request.data))
         if request.gas < gas:
             raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
-        self._take_rate_token(session, user)
+        self._take_rate_token(session, user, limits)
         reserve_claims(session, self.hromada.slug, claims)
-        self._check_gas_budget(session, signer, request.gas)
+        check_budget(session, self.settings, self.hromada, user.id, role, request.gas)
         action = RelayAction(
             user_id=user.id,
             hromada=self.hromada.slug,
@@ -188,18 +197,19 @@ class RelayerService:
             raise InvalidInputError("The call's data does not match the function's parameters.") from None
         return claims_of(sponsored.contract, sponsored.function, arguments, signer)
 
-    def _rate_limit(self) -> RateLimit:
+    def _rate_limit(self, limits: RoleLimits) -> RateLimit:
+        """Actions per window for the person's role in this hromada (its own bucket per hromada)."""
         return RateLimit(
-            scope="relay",
-            capacity=self.settings.relayer_actions_per_window,
+            scope=f"relay:{self.hromada.slug}",
+            capacity=limits.actions_per_window,
             period_seconds=self.settings.relayer_action_window_seconds,
         )
 
-    def _check_rate_token(self, session: Session, user: User) -> None:
-        check_rate_limit(session, self._rate_limit(), user_subject(user.id))
+    def _check_rate_token(self, session: Session, user: User, limits: RoleLimits) -> None:
+        check_rate_limit(session, self._rate_limit(limits), user_subject(user.id))
 
-    def _take_rate_token(self, session: Session, user: User) -> None:
-        enforce_rate_limit(session, self._rate_limit(), user_subject(user.id))
+    def _take_rate_token(self, session: Session, user: User, limits: RoleLimits) -> None:
+        enforce_rate_limit(session, self._rate_limit(limits), user_subject(user.id))
 
     def _simulate(self, signer: str, call: Call) -> int:
         """Run the call from the signer's address without sending it; its gas, or the contract's refusal.
@@ -225,22 +235,6 @@ class RelayerService:
             raise refusal(decode_revert(data)) from None
         estimated = int(response["result"], 16)
         return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
-
-    def _check_gas_budget(self, session: Session, signer: str, gas: int) -> None:
-        """The signer's daily allowance, then the hromada's: when a hromada's budget is spent its actions
-        wait for tomorrow while every other hromada goes on."""
-        since = utcnow() - timedelta(days=1)
-        spent = session.scalar(
-            select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
-                RelayAction.signer == signer,
-                RelayAction.created_at >= since,
-                RelayAction.status != ActionStatus.EXPIRED,
-            )
-        )
-        if int(spent or 0) + gas > self.settings.relayer_daily_gas_budget:
-            raise GasBudgetExceededError(retry_after_seconds=3600)
-        if gas_spent_today(session, self.hromada) + gas > self.hromada.daily_gas_budget:
-            raise HromadaGasBudgetExceededError(retry_after_seconds=3600)
 
     def _chain_time(self) -> int:
         try:

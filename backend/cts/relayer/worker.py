@@ -347,7 +347,8 @@ class RelayerWorker:
         """Run until no action is queued or submitted (tests and the command line's `--until-idle`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.run_once()
+            if self.run_once():
+                continue  # more may be ready at once (a person's next action, once the last one is mined)
             with self.session_factory() as session:
                 live = session.scalar(
                     select(func.count())

@@ -81,7 +81,7 @@ def handle_cts_error(request: Request, error: Exception) -> Response:
     if status >= 500 and not isinstance(error, ServiceUnavailableError):
         logger.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
     with _page_for(request) as page:
-        message = page.t.error(error.code, error.detail if status < 500 else None)
+        message = page.t.refusal(error) if status < 500 else page.t.error(error.code)
         response = page.error_page(status, _status_heading(page, status), message, retry=status == 503)
     if isinstance(error, ServiceUnavailableError):
         response.headers["Retry-After"] = str(error.retry_after_seconds)

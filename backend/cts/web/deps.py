@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cts.api.deps import SESSION_COOKIE, AuthenticationDep, SessionDep
+from cts.budgets import STAFF, Standing, standing, typical_gas
 from cts.core.config import Settings
 from cts.errors import CTSError
 from cts.hromadas import HromadaDirectory
@@ -96,6 +97,35 @@ def _csrf_key(settings: Settings) -> bytes:
 def is_safe_next(url: str) -> bool:
     """A local path to go back to after signing in (never another site)."""
     return url.startswith("/") and not url.startswith("//") and "\\" not in url and "\n" not in url
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """What a staff page says of the person's budget: the gas left today (the tightest of their three
+    limits, and which one), and about how many more actions like their recent ones it allows."""
+
+    standing: Standing
+    typical_gas: int | None
+
+    @property
+    def tightest(self) -> str:
+        current = self.standing
+        return min(
+            (current.person, current.role_total, current.hromada), key=lambda allowance: allowance.remaining
+        ).scope
+
+    @property
+    def actions_left(self) -> int | None:
+        return None if not self.typical_gas else self.standing.remaining // self.typical_gas
+
+    @property
+    def low(self) -> bool:
+        """Less than a tenth of the tightest limit left: the page says so more loudly."""
+        current = self.standing
+        allowance = {"person": current.person, "role": current.role_total, "hromada": current.hromada}[
+            self.tightest
+        ]
+        return allowance.remaining * 10 < allowance.limit
 
 
 @dataclass
@@ -200,6 +230,16 @@ class Page:
     @property
     def hromada_name(self) -> str:
         return self.hromada.name if self.hromada is not None else ""
+
+    @cached_property
+    def budget(self) -> BudgetView | None:
+        """The signed-in staff member's sponsored-gas budget today (None for residents, auditors, or
+        outside a hromada): the staff pages show it so that a limit is seen before it refuses."""
+        role = self.role
+        if self.user is None or self.hromada is None or role not in STAFF:
+            return None
+        current = standing(self.session, self.settings, self.hromada, self.user.id, role)
+        return BudgetView(current, typical_gas(self.session, self.hromada, self.user.id))
 
     @property
     def role(self) -> Role | None:

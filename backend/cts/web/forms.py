@@ -309,7 +309,7 @@ def handle_form(
             )
             form.message = t.error("internal_error")  # the cause goes to the log, never to the page
             return rerender(500)
-        form.message = t.error(error.code, error.detail)
+        form.message = t.refusal(error)
         return rerender(error.status_code)
     except (IntegrityError, SQLAlchemyError):
         page.session.rollback()

@@ -29,6 +29,7 @@ from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from babel.support import Translations
 from babel.units import format_unit
 
+from cts.errors import CTSError
 from cts.models import Language
 from cts.web import messages
 
@@ -149,6 +150,22 @@ class Translator:
             "The action could not be done (code: %(code)s). Try again, or contact your coordinator.",
             code=code,
         )
+
+    def refusal(self, error: CTSError) -> str:
+        """The message for a CTSError, with the figures it carries (gas, a time) in this language's form."""
+        params: dict[str, Any] = {}
+        for name, value in getattr(error, "params", {}).items():
+            if name.endswith("_at"):
+                params[name] = (
+                    self.when(int(value))
+                    if value is not None
+                    else self.gettext("never (this action needs more than the whole limit)")
+                )
+            elif isinstance(value, int):
+                params[name] = self.number(value)
+            else:
+                params[name] = value
+        return self.error(error.code, error.detail, **params)
 
     def has_error_message(self, code: str) -> bool:
         return normalise_code(code) in self._errors

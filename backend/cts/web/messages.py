@@ -49,9 +49,22 @@ def error_messages(t: Translator) -> dict[str, str]:
             "form again in a few seconds — what you typed is kept."
         ),
         "not_sponsored": _("This action is not available to your role."),
-        "gas_budget_exceeded": _("You have used today's allowance of actions. Please try again tomorrow."),
+        # a daily budget refused the action (cts.budgets); the figures are gas, the time Kyiv time
+        "gas_budget_exceeded": _(
+            "Nothing was done: your own daily allowance of sponsored actions is used up. %(remaining_gas)s "
+            "of your %(limit_gas)s gas are left and this action needs %(needed_gas)s. Enough comes back by "
+            "%(renews_at)s (Kyiv time)."
+        ),
+        "role_gas_budget_exceeded": _(
+            "Nothing was done: everyone in your role together has used the role's share of the hromada's "
+            "daily budget. %(remaining_gas)s of %(limit_gas)s gas are left and this action needs "
+            "%(needed_gas)s. Enough comes back by %(renews_at)s (Kyiv time); the council can change the "
+            "shares."
+        ),
         "hromada_gas_budget_exceeded": _(
-            "Your hromada has used today's budget for actions. Nothing was done; please try again later."
+            "Nothing was done: your hromada has used today's budget for sponsored actions. %(remaining_gas)s "
+            "of %(limit_gas)s gas are left and this action needs %(needed_gas)s. Enough comes back by "
+            "%(renews_at)s (Kyiv time); the council can ask the service's operator to raise the budget."
         ),
         "already_queued": _(
             "The same action is already waiting to be sent to the blockchain. It will be done once: there is "

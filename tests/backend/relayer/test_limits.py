@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def test_per_user_rate_limit_is_429_with_retry_after(
     shared_manifest: Manifest,
 ) -> None:
     env = build_env(
-        make_settings, tmp_path, node.url, w3, deployer, shared_manifest, relayer_actions_per_window=2
+        make_settings, tmp_path, node.url, w3, deployer, shared_manifest, relayer_staff_actions_per_window=2
     )
     with env.client:
         council = env.people.council
@@ -63,7 +64,13 @@ def test_daily_gas_budget_is_429(
     shared_manifest: Manifest,
 ) -> None:
     env = build_env(
-        make_settings, tmp_path, node.url, w3, deployer, shared_manifest, relayer_daily_gas_budget=300_000
+        make_settings,
+        tmp_path,
+        node.url,
+        w3,
+        deployer,
+        shared_manifest,
+        relayer_staff_daily_gas_budget=300_000,
     )
     with env.client:
         council = env.people.council
@@ -81,6 +88,16 @@ def test_daily_gas_budget_is_429(
             {"user_id": env.people.residents[1].id, "identity_check": "id-b"},
         )
         assert second.status_code == 429 and second.json()["code"] == "gas_budget_exceeded"
+        # It says how much is left, what the action needs and when the first action's gas comes back.
+        params = second.json()["params"]
+        assert params["limit_gas"] == 300_000
+        with env.app.state.session_factory() as session:
+            spent = session.scalars(select(RelayAction)).one()
+            assert params["remaining_gas"] == 300_000 - spent.gas
+            assert params["needed_gas"] > params["remaining_gas"]
+            renews = spent.created_at + timedelta(days=1)
+        assert params["renews_at"] == int(renews.timestamp())
+        assert abs(int(second.headers["Retry-After"]) - 24 * 3600) < 120
         assert count(env) == 1
     env.worker.release_leases()
 

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from cts.api.routes import actions, auth, hromadas, users
+from cts.api.routes import actions, auth, budgets, hromadas, users
 
 api_router = APIRouter()
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(hromadas.router)
 api_router.include_router(users.hromada_router)
+api_router.include_router(budgets.router)
 api_router.include_router(actions.router)
 api_router.include_router(actions.status_router)

@@ -1,0 +1,270 @@
+"""Who may spend how much of a hromada's sponsored gas per day (issue 21).
+
+The operator gives each hromada a daily gas budget (``Hromada.daily_gas_budget``). The hromada's council
+shares it out among the roles (``RoleBudget``): each role may use a share of the hromada's budget, each
+person in the role a daily allowance, and each person may ask a number of actions per ten minutes. The
+defaults fit a day of the pilot's work for the staff (a registrar registers 854 residents, verifiers
+approve 901 cases) while a resident's own allowance stops a flood long before it drains the sponsor, and
+the residents together cannot use more than their share, so the council's work always has room.
+
+Every figure is counted over the last 24 hours (a rolling day), in the gas each action was accepted with
+(what the sponsor may pay for it). An action that expired never ran and does not count; an action the
+operator's own tools queued (the demo's seeding) counts for the hromada only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from cts.core.config import Settings
+from cts.core.db import utcnow
+from cts.models import ActionStatus, Hromada, Membership, RelayAction, Role, RoleBudget
+from cts.relayer.errors import (
+    BudgetExceededError,
+    HromadaGasBudgetExceededError,
+    RoleBudgetExceededError,
+)
+
+DAY = timedelta(days=1)
+STAFF = (Role.COUNCIL, Role.VERIFIER, Role.COORDINATOR)
+# The share of the hromada's budget each role may use when its council has not chosen one. Shares may add
+# up to more than 100 %: the hromada's own budget is checked too; they stop one role from taking it all.
+DEFAULT_SHARE_PERCENT = {
+    Role.RESIDENT: 40,
+    Role.COORDINATOR: 40,
+    Role.VERIFIER: 60,
+    Role.COUNCIL: 60,
+    Role.AUDITOR: 0,  # auditors read; they send nothing
+}
+
+
+@dataclass(frozen=True)
+class RoleLimits:
+    """What one role of one hromada may use per day, and whether its council chose it."""
+
+    role: Role
+    person_daily_gas: int
+    role_share_percent: int
+    actions_per_window: int
+    chosen: bool
+
+    def role_daily_gas(self, hromada: Hromada) -> int:
+        return int(hromada.daily_gas_budget) * self.role_share_percent // 100
+
+
+def default_limits(settings: Settings, role: Role) -> RoleLimits:
+    staff = role in STAFF
+    return RoleLimits(
+        role=role,
+        person_daily_gas=(
+            settings.relayer_staff_daily_gas_budget if staff else settings.relayer_daily_gas_budget
+        ),
+        role_share_percent=DEFAULT_SHARE_PERCENT[role],
+        actions_per_window=(
+            settings.relayer_staff_actions_per_window if staff else settings.relayer_actions_per_window
+        ),
+        chosen=False,
+    )
+
+
+def limits_of(session: Session, settings: Settings, hromada: Hromada, role: Role) -> RoleLimits:
+    """The role's limits in the hromada: the council's choice, or the service's defaults."""
+    row = session.scalar(
+        select(RoleBudget).where(RoleBudget.hromada_id == hromada.id, RoleBudget.role == role)
+    )
+    if row is None:
+        return default_limits(settings, role)
+    return RoleLimits(
+        role=role,
+        person_daily_gas=int(row.person_daily_gas),
+        role_share_percent=int(row.role_share_percent),
+        actions_per_window=int(row.actions_per_window),
+        chosen=True,
+    )
+
+
+def set_limits(
+    session: Session,
+    hromada: Hromada,
+    role: Role,
+    *,
+    person_daily_gas: int,
+    role_share_percent: int,
+    actions_per_window: int,
+) -> None:
+    """Record the council's choice for a role (flushed, not committed)."""
+    row = session.scalar(
+        select(RoleBudget).where(RoleBudget.hromada_id == hromada.id, RoleBudget.role == role)
+    )
+    if row is None:
+        row = RoleBudget(hromada_id=hromada.id, role=role)
+        session.add(row)
+    row.person_daily_gas = person_daily_gas
+    row.role_share_percent = role_share_percent
+    row.actions_per_window = actions_per_window
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One limit as it stands: its size, what the last 24 hours used of it, and when room comes back."""
+
+    scope: str  # "person", "role" or "hromada"
+    limit: int
+    spent: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.spent)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person's three limits in one hromada, tightest first when refusing."""
+
+    role: Role
+    person: Allowance
+    role_total: Allowance
+    hromada: Allowance
+    limits: RoleLimits
+
+    @property
+    def remaining(self) -> int:
+        """Gas the person may still be sponsored today: the least of the three."""
+        return min(self.person.remaining, self.role_total.remaining, self.hromada.remaining)
+
+
+def _window(since: datetime) -> list[object]:
+    return [RelayAction.created_at >= since, RelayAction.status != ActionStatus.EXPIRED]
+
+
+def _person_actions(hromada: Hromada, user_id: int, since: datetime) -> list[object]:
+    return [
+        RelayAction.hromada == hromada.slug,
+        RelayAction.user_id == user_id,
+        RelayAction.budget_exempt.is_(False),
+        *_window(since),
+    ]
+
+
+def _role_actions(hromada: Hromada, role: Role, since: datetime) -> list[object]:
+    members = select(Membership.user_id).where(Membership.hromada_id == hromada.id, Membership.role == role)
+    return [
+        RelayAction.hromada == hromada.slug,
+        RelayAction.user_id.in_(members),
+        RelayAction.budget_exempt.is_(False),
+        *_window(since),
+    ]
+
+
+def _hromada_actions(hromada: Hromada, since: datetime) -> list[object]:
+    return [RelayAction.hromada == hromada.slug, *_window(since)]
+
+
+def _sum(session: Session, conditions: list[object]) -> int:
+    query = select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
+        and_(*conditions)  # type: ignore[arg-type]
+    )
+    return int(session.scalar(query) or 0)
+
+
+def standing(session: Session, settings: Settings, hromada: Hromada, user_id: int, role: Role) -> Standing:
+    """How much of each of the person's limits the last 24 hours used."""
+    since = utcnow() - DAY
+    limits = limits_of(session, settings, hromada, role)
+    return Standing(
+        role=role,
+        person=Allowance(
+            "person", limits.person_daily_gas, _sum(session, _person_actions(hromada, user_id, since))
+        ),
+        role_total=Allowance(
+            "role", limits.role_daily_gas(hromada), _sum(session, _role_actions(hromada, role, since))
+        ),
+        hromada=Allowance(
+            "hromada", int(hromada.daily_gas_budget), _sum(session, _hromada_actions(hromada, since))
+        ),
+        limits=limits,
+    )
+
+
+def check_budget(
+    session: Session, settings: Settings, hromada: Hromada, user_id: int, role: Role, gas: int
+) -> None:
+    """Raise BudgetExceededError (which limit, what is left, when it renews) unless `gas` fits all three."""
+    now = utcnow()
+    current = standing(session, settings, hromada, user_id, role)
+    for allowance in (current.person, current.role_total, current.hromada):
+        if allowance.spent + gas <= allowance.limit:
+            continue
+        conditions = {
+            "person": lambda: _person_actions(hromada, user_id, now - DAY),
+            "role": lambda: _role_actions(hromada, role, now - DAY),
+            "hromada": lambda: _hromada_actions(hromada, now - DAY),
+        }[allowance.scope]()
+        renews = _renews_at(session, conditions, allowance, gas, now)
+        error = {
+            "person": BudgetExceededError,
+            "role": RoleBudgetExceededError,
+            "hromada": HromadaGasBudgetExceededError,
+        }[allowance.scope]
+        raise error(
+            needed_gas=gas,
+            remaining_gas=allowance.remaining,
+            limit_gas=allowance.limit,
+            renews_at=renews,
+            now=now,
+        )
+
+
+def check_hromada_budget(session: Session, hromada: Hromada, gas: int) -> None:
+    """For an action the operator's tools queue: only the hromada's own budget applies."""
+    now = utcnow()
+    allowance = Allowance("hromada", int(hromada.daily_gas_budget), hromada_spent(session, hromada))
+    if allowance.spent + gas > allowance.limit:
+        raise HromadaGasBudgetExceededError(
+            needed_gas=gas,
+            remaining_gas=allowance.remaining,
+            limit_gas=allowance.limit,
+            renews_at=_renews_at(session, _hromada_actions(hromada, now - DAY), allowance, gas, now),
+            now=now,
+        )
+
+
+def hromada_spent(session: Session, hromada: Hromada) -> int:
+    """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran)."""
+    return _sum(session, _hromada_actions(hromada, utcnow() - DAY))
+
+
+def _renews_at(
+    session: Session, conditions: list[object], allowance: Allowance, gas: int, now: datetime
+) -> datetime | None:
+    """When enough of the last day's actions have aged out of the window for `gas` to fit: each action's
+    gas comes back 24 hours after it was accepted. None if `gas` is more than the whole limit."""
+    if gas > allowance.limit:
+        return None
+    excess = allowance.spent + gas - allowance.limit
+    freed = 0
+    rows = session.execute(
+        select(RelayAction.created_at, RelayAction.gas)
+        .where(and_(*conditions))  # type: ignore[arg-type]
+        .order_by(RelayAction.created_at)
+    )
+    for created_at, action_gas in rows:
+        freed += int(action_gas)
+        if freed >= excess:
+            return created_at + DAY
+    return now + DAY
+
+
+def typical_gas(session: Session, hromada: Hromada, user_id: int) -> int | None:
+    """The average gas of the person's actions of the last day in the hromada (None if there are none):
+    what the staff pages use to say how many more such actions today's budget allows."""
+    since = utcnow() - DAY
+    average = session.scalar(
+        select(func.avg(RelayAction.gas)).where(and_(*_person_actions(hromada, user_id, since)))  # type: ignore[arg-type]
+    )
+    return int(average) if average else None
