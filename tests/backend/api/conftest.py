@@ -7,13 +7,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from chainless import SLUG, app_with_one_hromada
 from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cts.api.main import create_app
-from cts.chain.manifest import CONTRACT_KEYS
 from cts.core.config import Settings
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
@@ -36,26 +35,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-SLUG = "testova"  # the hromada of the API tests without a chain
-
-
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
     """An app on the test's database, carrying one hromada (contracts nobody answers for: no chain)."""
-    app = create_app(settings)
-    with app.state.session_factory() as session:
-        contracts = {key: "0x" + f"{n:040x}" for n, key in enumerate(CONTRACT_KEYS, start=1)}
-        session.add(
-            Hromada(
-                slug=SLUG,
-                name="Тестова громада",
-                chain_id=1337,
-                contracts=contracts,
-                forwarder="0x" + "9" * 40,
-            )
-        )
-        session.commit()
-    return app
+    return app_with_one_hromada(settings)
 
 
 @pytest.fixture

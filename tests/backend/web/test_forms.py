@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from chainless import SLUG, app_with_one_hromada
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from web_helpers import PASSWORD, World, form_fields, hromada_pages, sign_in
@@ -48,7 +49,6 @@ def actions_queued(app: FastAPI) -> int:
         return int(session.scalar(select(func.count()).select_from(RelayAction)) or 0)
 
 
-SLUG = "testova"
 HOME = f"/h/{SLUG}"
 
 
@@ -56,20 +56,7 @@ HOME = f"/h/{SLUG}"
 def app(make_settings: Callable[..., Settings], tmp_path: Path) -> FastAPI:
     """An app without a chain, carrying one hromada (contracts nobody answers for): the pages that need no
     chain (accounts, languages, role checks)."""
-    app = create_app(make_settings(var_dir=tmp_path / "var"))
-    with app.state.session_factory() as session:
-        contracts = {key: "0x" + f"{n:040x}" for n, key in enumerate(CONTRACT_KEYS, start=1)}
-        session.add(
-            Hromada(
-                slug=SLUG,
-                name="Тестова громада",
-                chain_id=1337,
-                contracts=contracts,
-                forwarder="0x" + "9" * 40,
-            )
-        )
-        session.commit()
-    return app
+    return app_with_one_hromada(make_settings(var_dir=tmp_path / "var"))
 
 
 @pytest.fixture
