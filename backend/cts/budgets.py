@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from cts.core.config import Settings
@@ -173,20 +173,25 @@ def _sum(session: Session, conditions: list[object]) -> int:
 
 
 def standing(session: Session, settings: Settings, hromada: Hromada, user_id: int, role: Role) -> Standing:
-    """How much of each of the person's limits the last 24 hours used."""
+    """How much of each of the person's limits the last 24 hours used: the three sums in one pass over the
+    hromada's day of actions (an index holds every column it reads; see migration 0005)."""
     since = utcnow() - DAY
     limits = limits_of(session, settings, hromada, role)
+    members = select(Membership.user_id).where(Membership.hromada_id == hromada.id, Membership.role == role)
+    counted = RelayAction.budget_exempt.is_(False)
+    gas = RelayAction.gas
+    person, role_total, everyone = session.execute(
+        select(
+            func.coalesce(func.sum(case((and_(counted, RelayAction.user_id == user_id), gas), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(counted, RelayAction.user_id.in_(members)), gas), else_=0)), 0),
+            func.coalesce(func.sum(gas), 0),
+        ).where(and_(*_hromada_actions(hromada, since)))  # type: ignore[arg-type]
+    ).one()
     return Standing(
         role=role,
-        person=Allowance(
-            "person", limits.person_daily_gas, _sum(session, _person_actions(hromada, user_id, since))
-        ),
-        role_total=Allowance(
-            "role", limits.role_daily_gas(hromada), _sum(session, _role_actions(hromada, role, since))
-        ),
-        hromada=Allowance(
-            "hromada", int(hromada.daily_gas_budget), _sum(session, _hromada_actions(hromada, since))
-        ),
+        person=Allowance("person", limits.person_daily_gas, int(person)),
+        role_total=Allowance("role", limits.role_daily_gas(hromada), int(role_total)),
+        hromada=Allowance("hromada", int(hromada.daily_gas_budget), int(everyone)),
         limits=limits,
     )
 
