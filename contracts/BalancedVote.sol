@@ -9,6 +9,7 @@ import {IResidentRegistry} from "./interfaces/IResidentRegistry.sol";
 import {IRVToken} from "./interfaces/IRVToken.sol";
 import {Allocation} from "./libraries/Allocation.sol";
 import {QuadraticMath} from "./libraries/QuadraticMath.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 /// @title Balanced vote of a hromada
 /// @notice See {IBalancedVote}.
@@ -257,8 +258,8 @@ contract BalancedVote is CTSBase, IBalancedVote {
         for (uint256 k = 0; k < projectIds.length; ++k) {
             _setCredits(roundId, residentId, projectIds[k], credits[k]);
         }
+        voter.mask = newMask; // before the token moves (checks, effects, interactions)
         _settleEscrow(r, voter, resident, newTotal);
-        voter.mask = newMask;
         emit BallotCast(roundId, residentId, resident, projectIds, credits, newTotal);
     }
 
@@ -271,8 +272,8 @@ contract BalancedVote is CTSBase, IBalancedVote {
         Voter storage voter = _voters[roundId][residentId];
         if (voter.total == 0) revert BalancedVoteNoBallot(roundId, residentId);
         _removeProjects(roundId, residentId, voter.mask);
-        _settleEscrow(r, voter, resident, 0);
         voter.mask = 0;
+        _settleEscrow(r, voter, resident, 0);
         emit BallotCast(roundId, residentId, resident, new uint256[](0), new uint256[](0), 0);
     }
 
@@ -311,7 +312,10 @@ contract BalancedVote is CTSBase, IBalancedVote {
             voter.refunded = true;
             r.escrowed -= voter.total;
             address account = registry.addressOf(residentId);
-            token.transfer(account, voter.total);
+            // The token is the hromada's own RVToken clone (no hooks, nothing untrusted is called); this
+            // voter's state is written above, before the call. Slither sees the next voter's write after it.
+            // slither-disable-next-line reentrancy-no-eth
+            SafeERC20.safeTransfer(token, account, voter.total);
             emit RefundPaid(roundId, residentId, account, voter.total);
         }
     }
@@ -329,7 +333,7 @@ contract BalancedVote is CTSBase, IBalancedVote {
             token.pullFromResident(resident, newTotal - oldTotal);
         } else if (newTotal < oldTotal) {
             r.escrowed -= uint128(oldTotal - newTotal);
-            token.transfer(resident, oldTotal - newTotal);
+            SafeERC20.safeTransfer(token, resident, oldTotal - newTotal);
         }
     }
 

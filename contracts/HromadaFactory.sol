@@ -118,14 +118,6 @@ contract HromadaFactory {
             balancedVote: Clones.cloneDeterministic(balancedVoteImplementation, _salt(key, 3)),
             fund: Clones.cloneDeterministic(fundImplementation, _salt(key, 4))
         });
-        ResidentRegistry(contracts.registry).initialize(contracts, params.council, params.registrar);
-        RVToken(contracts.token).initialize(
-            params.tokenName, params.tokenSymbol, params.faceValueKopiyky, contracts, params.council
-        );
-        UsefulCaseContract(contracts.usefulCases).initialize(contracts, params.council);
-        BalancedVote(contracts.balancedVote).initialize(contracts, params.council);
-        CommunityFund(contracts.fund).initialize(contracts, params.council);
-
         _hromadas.push(
             Hromada({
                 name: params.name,
@@ -137,6 +129,15 @@ contract HromadaFactory {
         );
         hromadaId = _hromadas.length;
         _hromadaByKey[key] = hromadaId;
+        // The clones are initialised after the hromada is recorded (checks, effects, interactions).
+        ResidentRegistry(contracts.registry).initialize(contracts, params.council, params.registrar);
+        RVToken(contracts.token).initialize(
+            params.tokenName, params.tokenSymbol, params.faceValueKopiyky, contracts, params.council
+        );
+        UsefulCaseContract(contracts.usefulCases).initialize(contracts, params.council);
+        BalancedVote(contracts.balancedVote).initialize(contracts, params.council);
+        CommunityFund(contracts.fund).initialize(contracts, params.council);
+
         emit HromadaOnboarded(hromadaId, key, params.council, params.name, msg.sender, contracts);
     }
 

@@ -58,6 +58,8 @@ contract ResidentRegistry is CTSBase, IResidentRegistry {
 
     /// @inheritdoc IResidentRegistry
     function isActive(address account) external view returns (bool) {
+        // An enum compared with one of its values: exact by nature (Slither's rule is about balances).
+        // slither-disable-next-line incorrect-equality
         return _residents[account].status == ResidentStatus.Active;
     }
 

@@ -205,9 +205,8 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
     function removeVerifier(uint256 programmeId, address verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Programme storage p = _programme(programmeId);
         EnumerableSet.AddressSet storage set = _verifiers[programmeId];
-        if (!set.contains(verifier)) revert UsefulCaseNotVerifier(programmeId, verifier);
-        if (set.length() - 1 < p.quorum) revert UsefulCaseInvalidQuorum(p.quorum, set.length() - 1);
-        set.remove(verifier);
+        if (!set.remove(verifier)) revert UsefulCaseNotVerifier(programmeId, verifier);
+        if (set.length() < p.quorum) revert UsefulCaseInvalidQuorum(p.quorum, set.length());
         emit VerifierRemoved(programmeId, verifier);
     }
 
