@@ -8,10 +8,11 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import func, select
 from test_browser import LANGUAGES, open_phone, sign_in, wait_for_action
 from web_helpers import Served, Shots, World, _hash
 
-from cts.models import Language
+from cts.models import Language, RelayAction
 from cts.web.demo import picture
 from cts.web.i18n import get_translator
 from cts.web.reads import call_struct
@@ -107,6 +108,8 @@ def test_a_rejection_waiting_for_a_second_verifier_shows_with_its_reason(
         assert error in verifier.content().replace("&lt;", "<").replace("&gt;", ">")
     shots(verifier, "other-reason-refused")
     assert int(call_struct(world.hromada.cases, "caseOf", case_id)["rejections"]) == 0  # nothing sent
+    with world.env.app.state.session_factory() as session:
+        assert session.scalar(select(func.count()).where(RelayAction.kind == "rejectCase")) == 0
     note.fill("Фото чужого двору")
     shots(verifier, "other-reason-written")
     reject.click()
