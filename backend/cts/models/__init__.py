@@ -10,6 +10,7 @@ from cts.models.relayer import (
     Batch,
     BatchAttempt,
     BatchStatus,
+    RejectionNote,
     RelayAction,
     SponsorAccount,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Language",
     "Membership",
     "RateLimitBucket",
+    "RejectionNote",
     "RelayAction",
     "Role",
     "RoleBudget",

@@ -185,3 +185,22 @@ class ActionClaim(Base):
 
     def __repr__(self) -> str:
         return f"ActionClaim(action_id={self.action_id!r}, claim={self.claim!r})"
+
+
+class RejectionNote(Base):
+    """A verifier's own words for rejecting a case ("another reason"). The chain keeps the rejection and
+    its reason code (the contract takes no text, nor its hash); the words are kept here, with the action
+    that carried the rejection, and shown only once that action is confirmed on chain."""
+
+    __tablename__ = "rejection_notes"
+    __table_args__ = (Index("ix_rejection_notes_hromada_case", "hromada", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("relay_actions.id", ondelete="CASCADE"), unique=True)
+    hromada: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(BigInteger)
+    verifier: Mapped[str] = mapped_column(String(42))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    action: Mapped[RelayAction] = relationship()

@@ -163,6 +163,11 @@ class ProgrammeView:
     def is_open(self) -> bool:
         return self.state == "open"
 
+    @property
+    def rejections_needed(self) -> int:
+        """Rejections that decide a case: once the quorum of approvals can no longer be reached."""
+        return max(1, len(self.verifiers) - self.quorum + 1)
+
 
 @dataclass(frozen=True)
 class CaseView:
@@ -471,6 +476,7 @@ class ChainReader:
         for log in self._logs(self.h.cases, "CaseApprovedBy"):
             case_id = int(log["args"]["caseId"])
             approvals[case_id] = approvals.get(case_id, 0) + 1
+        rejections = {case_id: len(found) for case_id, found in self.rejections().items()}
         pending = []
         submitted = self._logs(self.h.cases, "CaseSubmitted")
         self._prefetch_timestamps(
@@ -497,6 +503,7 @@ class ChainReader:
                     submitted_by=submitted_by,
                     evidence_hash=bytes(args["evidenceHash"]).hex(),
                     approvals=approvals.get(case_id, 0),
+                    rejections=rejections.get(case_id, 0),
                     submitted_at=self._timestamp(int(log["blockNumber"])),
                     block=int(log["blockNumber"]),
                 )
@@ -504,6 +511,30 @@ class ChainReader:
             if len(pending) == limit:
                 break
         return pending
+
+    @chain_read
+    def rejections(self, case_id: int | None = None) -> dict[int, list[tuple[str, int]]]:
+        """Each case's rejections so far, as (verifier, reason code), oldest first."""
+        filters = {} if case_id is None else {"caseId": case_id}
+        found: dict[int, list[tuple[str, int]]] = {}
+        for log in self._logs(self.h.cases, "CaseRejectedBy", **filters):
+            args = log["args"]
+            found.setdefault(int(args["caseId"]), []).append(
+                (to_checksum_address(args["verifier"]), int(args["reasonCode"]))
+            )
+        return found
+
+    @chain_read
+    def pending_cases_recorded_by(self, coordinator: str) -> list[CaseView]:
+        """Pending cases a coordinator recorded for other residents (which they may not decide)."""
+        coordinator = to_checksum_address(coordinator)
+        ids = [
+            int(log["args"]["caseId"])
+            for log in self._logs(self.h.cases, "CaseSubmitted")
+            if to_checksum_address(log["args"]["submittedBy"]) == coordinator
+            and to_checksum_address(log["args"]["resident"]) != coordinator
+        ]
+        return [case for case in (self._case(i) for i in ids) if case.status == "pending"]
 
     @chain_read
     def submitted_case(self, action: RelayAction) -> CaseView | None:
@@ -596,6 +627,14 @@ class ChainReader:
             return {}
         ids, credits = self.h.vote.functions.ballotOf(round_id, resident_id).call()
         return {int(p): int(c) for p, c in zip(ids, credits, strict=True)}
+
+    @chain_read
+    def held_in_ballot(self, round_id: int, resident_id: int) -> int:
+        """The RV a resident's ballot holds in a round (escrowed until the round is finalised)."""
+        if resident_id == 0:
+            return 0
+        voter = call_struct(self.h.vote, "voterOf", round_id, resident_id)
+        return 0 if voter["refunded"] else int(voter["total"])
 
     @chain_read
     def preview_allocation(self, round_id: int) -> list[int]:

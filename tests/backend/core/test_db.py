@@ -35,7 +35,7 @@ TABLES = {
     "hromadas",
     "memberships",
 }
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 @pytest.fixture

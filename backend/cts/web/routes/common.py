@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cts.models import ActionStatus, RelayAction, User, Wallet
+from cts.models import ActionStatus, RejectionNote, RelayAction, User, Wallet
 from cts.relayer.service import Call, RelayerService
 from cts.web.deps import Page
 from cts.web.i18n import Translator
@@ -18,9 +18,13 @@ LIVE = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 
 def queue(page: Page, relayer: RelayerService, function: Any) -> str:
     """Queue one contract call for the signed-in user through the relayer; the URL that follows it."""
+    return page.url(f"/actions/{queue_action(page, relayer, function).public_id}")
+
+
+def queue_action(page: Page, relayer: RelayerService, function: Any) -> RelayAction:
+    """Queue one contract call for the signed-in user through the relayer (not yet committed)."""
     assert page.user is not None
-    action = relayer.queue(page.session, page.user, Call.of(function))
-    return page.url(f"/actions/{action.public_id}")
+    return relayer.queue(page.session, page.user, Call.of(function))
 
 
 def action_message(page: Page, action: RelayAction) -> str:
@@ -73,3 +77,32 @@ def names_by_address(session: Session, addresses: Iterable[str]) -> dict[str, st
         .where(Wallet.address.in_(wanted))
     ).all()
     return {str(address): str(name) for address, name in rows}
+
+
+# The reason code of "another reason", which comes with the verifier's own words.
+OTHER_REASON = 4
+
+
+def rejection_reasons(page: Page, rejections: dict[int, list[tuple[str, int]]]) -> dict[int, list[str]]:
+    """Each case's rejections as people read them: the reason's name, and for "another reason" the words the
+    verifier gave (kept in the database with the confirmed action that carried the rejection)."""
+    if not rejections:
+        return {}
+    rows = page.session.execute(
+        select(RejectionNote.case_id, RejectionNote.verifier, RejectionNote.text)
+        .join(RelayAction, RelayAction.id == RejectionNote.action_id)
+        .where(
+            RejectionNote.hromada == page.hromada_slug,
+            RejectionNote.case_id.in_(list(rejections)),
+            RelayAction.status == ActionStatus.CONFIRMED,
+        )
+        .order_by(RejectionNote.id)
+    ).all()
+    notes = {(int(case_id), str(verifier)): str(text) for case_id, verifier, text in rows}
+    reasons: dict[int, list[str]] = {}
+    for case_id, found in rejections.items():
+        for verifier, code in found:
+            text = page.t.label("reason", code)
+            note = notes.get((case_id, verifier)) if code == OTHER_REASON else None
+            reasons.setdefault(case_id, []).append(f"{text}: {note}" if note else text)
+    return reasons

@@ -15,7 +15,14 @@ from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, Signed
 from cts.web.files import EvidenceError, StoredEvidence
 from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.reads import ChainReader, build_read_context
-from cts.web.routes.common import LIVE, action_message, queue, recent_actions
+from cts.web.routes.common import (
+    LIVE,
+    action_message,
+    names_by_address,
+    queue,
+    recent_actions,
+    rejection_reasons,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,13 +68,21 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
     assert page.user is not None
     address = page.user.wallet.address
     resident = reader.resident(address)
+    rounds = reader.rounds()
+    # RV a ballot holds are off the balance until the round is finalised: say where they are.
+    held = [
+        (r, rv)
+        for r in rounds
+        if r.state in ("voting", "tallying") and (rv := reader.held_in_ballot(r.id, resident.id))
+    ]
     return page.render(
         "me.html",
         {
             "balance": reader.balance_of(address),
             "face_value": reader.face_value_kopiyky(),
             "resident": resident,
-            "voting": [r for r in reader.rounds() if r.state == "voting"],
+            "held": held,
+            "voting": [r for r in rounds if r.state == "voting"],
             "actions": recent_actions(page.session, page.user, page.hromada_slug),
             "linked": linked_records(page, reader, resident.id, address),
         },
@@ -177,14 +192,21 @@ def submit_case(page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: R
 def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
     assert page.user is not None
     resident = reader.resident(page.user.wallet.address)
+    cases = reader.cases_of_resident(resident.id)
+    programmes = reader.programmes()
+    rejected = {c.id for c in cases if c.rejections}
     return page.render(
         "cases.html",
         {
-            "cases": reader.cases_of_resident(resident.id),
+            "cases": cases,
+            "needed": {p.id: p.rejections_needed for p in programmes},
+            "reasons": rejection_reasons(
+                page, {i: found for i, found in reader.rejections().items() if i in rejected}
+            ),
             "sending": recent_actions(
                 page.session, page.user, page.hromada_slug, limit=20, kinds=CASE_KINDS, live_only=True
             ),
-            "titles": {p.id: p.title for p in reader.programmes()},
+            "titles": {p.id: p.title for p in programmes},
         },
     )
 
@@ -253,6 +275,11 @@ def action_page(action_id: str, page: SignedInPage, reader: ReaderDep) -> Respon
     case = None
     if action.kind in CASE_KINDS and action.status == ActionStatus.CONFIRMED:
         case = reader.submitted_case(action)
+    resident_name = ""
+    if case is not None:
+        resident_name = names_by_address(page.session, [case.resident]).get(
+            case.resident, page.t.gettext("Resident #%(id)s", id=case.resident_id)
+        )
     return page.render(
         "action.html",
         {
@@ -260,6 +287,7 @@ def action_page(action_id: str, page: SignedInPage, reader: ReaderDep) -> Respon
             "live": live,
             "message": action_message(page, action),
             "case": case,
+            "resident_name": resident_name,
             "next_links": _next_links(page, action),
         },
     )

@@ -94,6 +94,17 @@ def build_vote(
     )
 
 
+def my_ballot(
+    page: Page, reader: ChainReader, round_view: RoundView, projects: list[ProjectView]
+) -> list[tuple[ProjectView, int, int]]:
+    """The signed-in resident's ballot as the chain records it: each project with the RV put on it and the
+    weight they give."""
+    if page.role != Role.RESIDENT or page.user is None or round_view.state in ("scheduled", "pitching"):
+        return []
+    ballot = reader.ballot_of(round_view.id, reader.resident(page.user.wallet.address).id)
+    return [(p, ballot[p.id], quadratic_weight(ballot[p.id])) for p in projects if ballot.get(p.id)]
+
+
 def render_round(
     page: Page,
     reader: ChainReader,
@@ -109,6 +120,7 @@ def render_round(
     results = sorted(
         (p for p in projects if p.is_eligible), key=lambda p: (-p.funded_kopiyky, -p.weight, p.id)
     )
+    ballot = my_ballot(page, reader, round_view, projects)
     return page.render(
         "round.html",
         {
@@ -116,6 +128,8 @@ def render_round(
             "projects": projects,
             "results": results,
             "vote": build_vote(page, reader, round_view, projects, vote_form, withdraw_form),
+            "my_ballot": ballot,
+            "my_ballot_rv": sum(credits for _, credits, _ in ballot),
             "finalise_form": finalise_form or FormState(name="finalise"),
             "is_resident": page.role == Role.RESIDENT,
         },

@@ -10,20 +10,21 @@ from sqlalchemy import select
 from cts.api.deps import RelayerDep
 from cts.crud import members_of
 from cts.errors import NotFoundError
-from cts.models import RelayAction, Role, User
+from cts.models import RejectionNote, RelayAction, Role, User
 from cts.relayer.schemas import IdParam
 from cts.web.deps import CoordinatorPage, FormDep, Page, ReaderDep, SignedInPage, VerifierPage
 from cts.web.files import EVIDENCE_TYPES, StoredEvidence
-from cts.web.forms import FormState, handle_form
+from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.reads import ChainReader
-from cts.web.routes.common import names_by_address, queue
+from cts.web.routes.common import OTHER_REASON, names_by_address, queue, queue_action, rejection_reasons
 from cts.web.routes.resident import render_case_form, take_evidence
 
 router = APIRouter(include_in_schema=False)
 
 # Reason codes of a rejection (non-zero on chain); the label keys are "reason.<code>".
-REJECTION_REASONS = (1, 2, 3, 4)
+REJECTION_REASONS = (1, 2, 3, OTHER_REASON)
 BATCH_LIMIT = 200
+NOTE_MAX_LENGTH = 300
 
 
 def render_queue(
@@ -31,7 +32,11 @@ def render_queue(
 ) -> Response:
     assert page.user is not None
     cases = reader.pending_cases_for(page.user.wallet.address, limit=BATCH_LIMIT)
+    # A coordinator may not decide a case they recorded: listed apart, saying so, rather than left out.
+    recorded = reader.pending_cases_recorded_by(page.user.wallet.address)
     programmes = {p.id: p for p in reader.programmes()}
+    rejected = {c.id for c in cases + recorded if c.rejections}
+    rejections = {i: found for i, found in reader.rejections().items() if i in rejected}
     evidence = {}
     for case in cases:
         stored = page.evidence.find(case.evidence_hash)
@@ -42,9 +47,12 @@ def render_queue(
         {
             "form": form or page.blank(),
             "cases": cases,
+            "recorded": recorded,
+            "reasons": rejection_reasons(page, rejections),
             "programmes": programmes,
             "names": names_by_address(
-                page.session, [c.resident for c in cases] + [c.submitted_by for c in cases]
+                page.session,
+                [c.resident for c in cases + recorded] + [c.submitted_by for c in cases + recorded],
             ),
             "evidence": evidence,
             "is_coordinator": page.role == Role.COORDINATOR,
@@ -100,10 +108,12 @@ def render_case(
             "case": case,
             "programme": programme,
             "stored": page.evidence.find(case.evidence_hash),
+            "reasons": rejection_reasons(page, reader.rejections(case.id)).get(case.id, []),
             "names": names_by_address(page.session, [case.resident]),
             "form": form or page.blank(),
             "reject_form": reject_form or page.blank("reject"),
-            "reasons": [(str(code), page.t.label("reason", code)) for code in REJECTION_REASONS],
+            "reason_options": [(str(code), page.t.label("reason", code)) for code in REJECTION_REASONS],
+            "note_max": NOTE_MAX_LENGTH,
         },
         status=status,
     )
@@ -120,8 +130,24 @@ def reject(
 ) -> Response:
     def act() -> str:
         reason = form.choice("reason", [str(code) for code in REJECTION_REASONS])
+        note = rejection_note(form) if reason == str(OTHER_REASON) else ""
         form.check()
-        return queue(page, relayer, relayer.chain.hromada.cases.functions.rejectCase(case_id, int(reason)))
+        action = queue_action(
+            page, relayer, relayer.chain.hromada.cases.functions.rejectCase(case_id, int(reason))
+        )
+        if note:
+            # The contract takes a reason code only: the words stay here, with the action that carries them.
+            assert page.user is not None and page.hromada is not None
+            page.session.add(
+                RejectionNote(
+                    action_id=action.id,
+                    hromada=page.hromada.slug,
+                    case_id=case_id,
+                    verifier=page.user.wallet.address,
+                    text=note,
+                )
+            )
+        return page.url(f"/actions/{action.public_id}")
 
     return handle_form(
         page,
@@ -129,6 +155,14 @@ def reject(
         act,
         lambda status: render_case(page, reader, case_id, reject_form=form.state("reject"), status=status),
     )
+
+
+def rejection_note(form: SubmittedForm) -> str:
+    """The words of "another reason": required, plain text of at most NOTE_MAX_LENGTH characters."""
+    note = form.text("note", max_length=NOTE_MAX_LENGTH)
+    if note and ("<" in note or ">" in note):
+        form.error("note", form.t.gettext("Write the reason as plain text, without < or >."))
+    return note
 
 
 @router.get("/evidence/{name}")
