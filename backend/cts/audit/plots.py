@@ -147,6 +147,7 @@ def issuance_chart(
             _dates([b for b, _ in kept], stamps, tz),
             [rv for _, rv in kept],
             where="post",
+            marker="o" if len(kept) == 1 else None,  # one point alone draws no line
             label=f"{programme_id}. {titles.get(programme_id, '')}"[:40],
         )
     axis.set_ylabel(words("RV issued (cumulative)"))
@@ -249,6 +250,7 @@ def impact_chart(
         [(value + issued) / issued for _, value, issued in points],
         where="post",
         color="#c44e52",
+        marker="o" if len(points) == 1 else None,
     )
     line.set_title(words("impact ratio, all time"), fontsize=FONT)
     line.grid(alpha=0.3)
