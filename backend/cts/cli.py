@@ -43,6 +43,14 @@ def _pilot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """`cts report` in the language asked for, with the pages' catalogs (the audit itself has no words)."""
+    from cts.models import Language
+    from cts.web.audit_report import ReportPresenter
+
+    return audit_cli.report_command(args, ReportPresenter(Language(args.lang), back_url=args.site))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cts", description="Citizen Token System")
     parser.add_argument("--version", action="version", version=f"cts {__version__}")
@@ -71,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="write a self-contained HTML report (and JSON) of a hromada")
     audit_cli.add_report_arguments(report)
-    report.set_defaults(handler=audit_cli.report_command)
+    report.set_defaults(handler=_report)
 
     export = commands.add_parser("export-pabulib", help="write a round's ballots as a pabulib .pb file")
     audit_cli.add_export_arguments(export)

@@ -11,9 +11,13 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cts.audit.errors import AuditError
 from cts.audit.scan import DEFAULT_CHUNK, progress_enabled
+
+if TYPE_CHECKING:
+    from cts.audit.report import ReportPresenter
 
 EXIT_AGREE = 0
 EXIT_DIFFER = 1
@@ -57,12 +61,25 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="directory for report.html/.json"
     )
+    parser.add_argument(
+        "--lang", choices=["uk", "en"], default="en", help="language of report.html (default en)"
+    )
+    parser.add_argument(
+        "--site", default="", metavar="URL", help="the hromada's pages, for the report's link back to them"
+    )
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     add_hromada_arguments(parser)
     parser.add_argument("--round", type=int, required=True, dest="round_id", help="round id")
     parser.add_argument("--out", type=Path, required=True, metavar="FILE.pb", help="pabulib file to write")
+    parser.add_argument(
+        "--documents",
+        type=Path,
+        metavar="DIR",
+        help="the service's project descriptions (<sha256>.json, in its var/documents), to name the projects "
+        "by their titles; each is checked against the hash the chain holds",
+    )
 
 
 def _quiet_http_logs() -> None:
@@ -100,7 +117,8 @@ def audit_command(args: argparse.Namespace) -> int:
     return EXIT_AGREE if result.ok else EXIT_DIFFER
 
 
-def report_command(args: argparse.Namespace) -> int:
+def report_command(args: argparse.Namespace, presenter: ReportPresenter) -> int:
+    """`presenter` gives the report its language and page (cts.cli passes the web pages' catalogs)."""
     _quiet_http_logs()
     from cts.audit.audit import run_audit
     from cts.audit.report import write_report
@@ -118,7 +136,7 @@ def report_command(args: argparse.Namespace) -> int:
                 progress=progress_enabled(args.quiet),
                 track_series=True,
             )
-            html_path, json_path = write_report(client, result, args.out)
+            html_path, json_path = write_report(client, result, args.out, presenter)
     except AuditError as error:
         return _fail("report", error)
     verdict = (
@@ -131,7 +149,7 @@ def report_command(args: argparse.Namespace) -> int:
 def export_pabulib_command(args: argparse.Namespace) -> int:
     _quiet_http_logs()
     from cts.audit.audit import replay
-    from cts.audit.pabulib import write_round
+    from cts.audit.pabulib import titles_from_folder, write_round
     from cts.audit.rpc import RpcClient
 
     try:
@@ -145,7 +163,8 @@ def export_pabulib_command(args: argparse.Namespace) -> int:
                 chunk=args.chunk,
                 progress=progress_enabled(args.quiet),
             )
-            election = write_round(replayed, args.round_id, args.out)
+            titles = titles_from_folder(args.documents) if args.documents is not None else None
+            election = write_round(replayed, args.round_id, args.out, titles)
     except AuditError as error:
         return _fail("export-pabulib", error)
     print(

@@ -12,6 +12,9 @@ sum of floor(sqrt(credits * 10^18))) can be recomputed from the file and compare
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -49,6 +52,38 @@ def kopiyky_of(amount: str | Fraction | int) -> int:
 
 def _date(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%d.%m.%Y")
+
+
+# A project's title from its on-chain metadata hash, or None where it is not known.
+Titles = Callable[[bytes], str | None]
+
+
+def titles_from_folder(folder: Path) -> Titles:
+    """Titles from a folder of project descriptions named by their SHA-256, as the service publishes them
+    (`<hash>.json` holding {"title": ..., "description": ...}). A file whose content does not hash to the
+    name the chain gives is ignored: nothing is taken on trust."""
+
+    def title(digest: bytes) -> str | None:
+        try:
+            data = (folder / f"{digest.hex()}.json").read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).digest() != digest:
+            return None
+        try:
+            return str(json.loads(data)["title"]) or None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    return title
+
+
+def _project_name(project_id: int, metadata_hash: bytes, titles: Titles | None) -> str:
+    """The project's title where it is known, else its id and the start of its metadata hash."""
+    title = titles(bytes(metadata_hash)) if titles is not None else None
+    if title and _cell(title):
+        return _cell(title)
+    return f"Project {project_id} (metadata 0x{metadata_hash.hex()[:12]})"
 
 
 def _cell(text: str) -> str:
@@ -91,8 +126,10 @@ def round_election(
     chain_id: int,
     vote_contract: str,
     block: int,
+    titles: Titles | None = None,
 ) -> PabulibElection:
-    """The pabulib election of one round, from its recomputed ballots and tallies."""
+    """The pabulib election of one round, from its recomputed ballots and tallies; `titles` names the
+    projects (else they are named by id and metadata hash)."""
     eligible = [p for p in rnd.projects.values() if p.status == PROJECT_ELIGIBLE]
     if not eligible:
         raise PabulibError(f"round {rnd.id} has no eligible project: there was nothing to vote on")
@@ -150,7 +187,7 @@ def round_election(
             "cost": uah_amount(p.ask_kopiyky),
             "votes": str(tally.supporters),
             "score": str(tally.credits),
-            "name": f"Project {p.id} (metadata 0x{p.metadata_hash.hex()[:12]})",
+            "name": _project_name(p.id, p.metadata_hash, titles),
         }
         if rnd.finalised:
             row["selected"] = "1" if p.funded_kopiyky == p.ask_kopiyky else "0"
@@ -170,7 +207,7 @@ def round_election(
     return PabulibElection(meta=meta, projects=projects, votes=votes)
 
 
-def write_round(replay: Replay, round_id: int, out: Path) -> PabulibElection:
+def write_round(replay: Replay, round_id: int, out: Path, titles: Titles | None = None) -> PabulibElection:
     """Write round `round_id` of a replayed hromada to `out` (a .pb file)."""
     rnd = replay.history.rounds.get(round_id)
     if rnd is None:
@@ -182,6 +219,7 @@ def write_round(replay: Replay, round_id: int, out: Path) -> PabulibElection:
         chain_id=replay.hromada.chain_id,
         vote_contract=replay.hromada.contracts["balancedVote"],
         block=replay.block,
+        titles=titles,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(election.render(), encoding="utf-8")

@@ -4,18 +4,20 @@ The HTML makes no request of its own: styles are inline and charts are inline SV
 verdict (and every difference), RV issued by programme over time, each round's weights, asks and funded
 amounts beside what the Method of Equal Shares would have funded, the fund's capital by bucket over time,
 and the impact ratio per cycle and over time.
+
+The figures and charts are computed here; the words, number and date formats and the page itself come
+from a `ReportPresenter` the caller gives (the web pages' catalogs, cts.web.audit_report), so that the
+audit imports nothing of the service (tests/backend/audit/test_independence.py).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
-from cts.audit.audit import AuditResult, ratio, uah
+from cts.audit.audit import AuditResult
 from cts.audit.mes import EqualSharesOutcome, equal_shares
 from cts.audit.model import PROJECT_ELIGIBLE, jsonable
 from cts.audit.plots import impact_chart, issuance_chart, ledger_chart, round_chart, thin
@@ -23,17 +25,25 @@ from cts.audit.rpc import RpcClient
 from cts.audit.rules import AllocationRule, impact_ratio_bps
 
 
-def weight_text(weight: int) -> str:
-    """A weight (sqrt with nine decimals, as an integer) to three decimals, rounded down."""
-    return f"{weight // 10**9}.{(weight % 10**9) // 10**6:03d}"
+class ReportPresenter(Protocol):
+    """The report's language: the charts' words, their time zone, and the page rendered from the figures."""
+
+    tz: tzinfo
+
+    def words(self, text: str) -> str:
+        """An English word of the charts (an axis, a legend) in the report's language."""
+        ...
+
+    def render(self, context: dict[str, Any]) -> str:
+        """The HTML page of the report's figures."""
+        ...
 
 
-def _date(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def build_report(client: RpcClient, result: AuditResult) -> tuple[str, dict[str, Any]]:
+def build_report(
+    client: RpcClient, result: AuditResult, presenter: ReportPresenter
+) -> tuple[str, dict[str, Any]]:
     """The HTML page and the JSON document of a finished audit (run with track_series=True)."""
+    words, tz = presenter.words, presenter.tz
     history = result.history
     series = history.series
     if series is None:
@@ -56,20 +66,13 @@ def build_report(client: RpcClient, result: AuditResult) -> tuple[str, dict[str,
         rounds.append(
             {
                 **figures_of_round,
-                "rule_label": AllocationRule(rnd.rules.rule).label,
-                "fund": uah(rnd.fund_kopiyky),
-                "funded_total": uah(figures_of_round["total_funded_kopiyky"]),
+                "rule_label": words(AllocationRule(rnd.rules.rule).label),
+                "fund_kopiyky": rnd.fund_kopiyky,
                 "mes": outcome,
-                "mes_cost": uah(outcome.cost_kopiyky),
-                "chart": round_chart(
-                    eligible, outcome.selected, f"Round {rnd.id}: {AllocationRule(rnd.rules.rule).label}"
-                ),
+                "chart": round_chart(eligible, outcome.selected, words),
                 "rows": [
                     {
                         **p,
-                        "ask": uah(p["ask_kopiyky"]),
-                        "funded": uah(p["funded_kopiyky"]),
-                        "weight_text": weight_text(p["weight"]),
                         "mes_selected": p["id"] in outcome.selected,
                         "eligible": rnd.projects[p["id"]].status == PROJECT_ELIGIBLE,
                     }
@@ -78,31 +81,20 @@ def build_report(client: RpcClient, result: AuditResult) -> tuple[str, dict[str,
             }
         )
     cycle_ratios = {
-        ("all time" if key == "all" else f"cycle {key}"): value["ratioBps"]
-        for key, value in figures["fund"]["impact"].items()
+        key: value["ratioBps"] for key, value in figures["fund"]["impact"].items() if key != "all"
     }
     titles = {p["id"]: p["title"] for p in figures["programmes"]}
     context = {
         "result": result,
         "differences": [d.to_json() for d in result.differences],
         "figures": figures,
-        "generated": _date(stamps[result.block]),
-        "uah": uah,
-        "ratio": ratio,
+        "generated_at": stamps[result.block],
         "rounds": rounds,
-        "issuance_chart": issuance_chart(issuance, titles, stamps),
-        "ledger_chart": ledger_chart(ledger, stamps),
-        "impact_chart": impact_chart(
-            impact, stamps, {k: v for k, v in cycle_ratios.items() if k != "all time"}
-        ),
-        "cycle_ratios": cycle_ratios,
+        "issuance_chart": issuance_chart(issuance, titles, stamps, words, tz),
+        "ledger_chart": ledger_chart(ledger, stamps, words, tz),
+        "impact_chart": impact_chart(impact, stamps, cycle_ratios, words, tz),
     }
-    environment = Environment(
-        loader=PackageLoader("cts.audit", "templates"),
-        autoescape=select_autoescape(["html"]),
-        keep_trailing_newline=True,
-    )
-    html = environment.get_template("report.html").render(**context)
+    html = presenter.render(context)
     document = {
         "audit": result.to_json(),
         "equal_shares": {str(rid): outcome.to_json() for rid, outcome in mes.items()},
@@ -119,8 +111,10 @@ def build_report(client: RpcClient, result: AuditResult) -> tuple[str, dict[str,
     return html, jsonable(document)
 
 
-def write_report(client: RpcClient, result: AuditResult, out_dir: Path) -> tuple[Path, Path]:
-    html, document = build_report(client, result)
+def write_report(
+    client: RpcClient, result: AuditResult, out_dir: Path, presenter: ReportPresenter
+) -> tuple[Path, Path]:
+    html, document = build_report(client, result, presenter)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, json_path = out_dir / "report.html", out_dir / "report.json"
     html_path.write_text(html, encoding="utf-8")

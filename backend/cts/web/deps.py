@@ -56,6 +56,7 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
         ("/programmes", "programmes"),
         ("/cases", "cases"),
         ("/rounds", "rounds"),
+        ("/loans", "loans"),
     ],
     Role.VERIFIER: [("/verify", "verify"), ("/programmes", "programmes"), ("/rounds", "rounds")],
     Role.COORDINATOR: [("/verify", "verify"), ("/record", "record"), ("/rounds", "rounds")],

@@ -163,6 +163,11 @@ class DocumentStore:
             _atomic_write(target, data)
         return digest
 
+    def title(self, digest: bytes) -> str | None:
+        """A project's title by its hash (for the pabulib export), None when not stored here."""
+        document = self.load(digest)
+        return document.title if document is not None else None
+
     def load(self, digest: bytes) -> Document | None:
         path = self.folder / f"{digest.hex()}.json"
         try:

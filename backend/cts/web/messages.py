@@ -253,6 +253,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "programmes": pgettext("navigation", "Programmes"),
             "cases": pgettext("navigation", "My cases"),
             "rounds": pgettext("navigation", "Votes"),
+            "loans": pgettext("navigation", "Loans"),
             "verify": pgettext("navigation", "Cases to check"),
             "record": pgettext("navigation", "Record a case"),
             "council": pgettext("navigation", "Council"),

@@ -254,6 +254,10 @@ class LoanView:
     outstanding_kopiyky: int
     round_id: int
     project_id: int
+    # What the loan is for (the application's published description), "" where it is not stored here.
+    purpose: str = ""
+    applied_at: int = 0
+    instalments: int = 0
 
 
 @dataclass(frozen=True)
@@ -725,6 +729,9 @@ class ChainReader:
                     outstanding_kopiyky=int(fund.outstanding(loan_id).call()),
                     round_id=int(loan["roundId"]),
                     project_id=int(loan["projectId"]),
+                    purpose=(self._document(loan["metadataHash"]) or ("", ""))[0],
+                    applied_at=int(loan["appliedAt"]),
+                    instalments=len(loan["instalments"]),
                 )
             )
         return loans

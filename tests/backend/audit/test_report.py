@@ -47,7 +47,7 @@ def test_the_report_is_one_self_contained_page_with_its_charts(report_dir: Path)
     for heading in (
         "RV issued by programme",
         "Rounds: weights, asks and funded amounts",
-        "The fund's capital",
+        "The fund’s capital",
         "Impact",
     ):
         assert heading in html

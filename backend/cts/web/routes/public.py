@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from cts.hromadas import gas_spent_today
 from cts.relayer.schemas import IdParam
+from cts.web.audit_report import ReportPresenter
 from cts.web.deps import Page, PageDep, ReaderDep, home_of
 
 router = APIRouter(include_in_schema=False)
@@ -103,10 +104,11 @@ def audit_report(request: Request, page: PageDep) -> Response:
         with audit["RpcClient"](rpc) as client:
             head = client.block_number()
             cached = getattr(request.app.state, "web_audit_report", None)
-            if cached is not None and cached[0] == (key, head):
+            if cached is not None and cached[0] == (key, head, page.lang):
                 return HTMLResponse(cached[1])
             result = audit["run_audit"](client, key, manifest=manifest, track_series=True)
-            html, _document = audit["build_report"](client, result)
+            presenter = ReportPresenter(page.lang, back_url=page.url("/public"), rpc_url=rpc)
+            html, _document = audit["build_report"](client, result, presenter)
     except audit["AuditError"] as error:
         return _help(page, page.t.gettext("Audit report"), _report_command(page), reason=str(error))
     except Exception:
@@ -114,7 +116,7 @@ def audit_report(request: Request, page: PageDep) -> Response:
         return _help(
             page, page.t.gettext("Audit report"), _report_command(page), reason=page.t.error("internal_error")
         )
-    request.app.state.web_audit_report = ((key, head), html)
+    request.app.state.web_audit_report = ((key, head, page.lang), html)
     return HTMLResponse(html)
 
 
@@ -129,7 +131,7 @@ def export_round(round_id: IdParam, page: PageDep) -> Response:
         with audit["RpcClient"](rpc) as client, tempfile.TemporaryDirectory() as folder:
             replayed = audit["replay"](client, key, manifest=manifest)
             out = Path(folder) / f"round-{round_id}.pb"
-            audit["write_round"](replayed, round_id, out)
+            audit["write_round"](replayed, round_id, out, page.documents.title)
             content = out.read_text(encoding="utf-8")
     except audit["AuditError"] as error:
         return _help(

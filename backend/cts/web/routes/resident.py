@@ -230,6 +230,7 @@ def _next_links(page: Page, action: RelayAction) -> list[tuple[str, str]]:
     fund = (url("/council/fund"), t.gettext("Fund"))
     by_kind: dict[str, list[tuple[str, str]]] = {
         "submitCase": [cases, account],
+        "applyForLoan": [(url("/loans"), nav["loans"])],
         "castBallot": [votes, account],
         "withdrawBallot": [votes],
         "pitchProject": [votes],
