@@ -124,7 +124,7 @@ class Allowance:
 
 @dataclass(frozen=True)
 class Standing:
-    """A person's three limits in one hromada, tightest first when refusing."""
+    """A person's three limits in one hromada, the widest that refuses is named."""
 
     role: Role
     person: Allowance
@@ -202,7 +202,9 @@ def check_budget(
     """Raise BudgetExceededError (which limit, what is left, when it renews) unless `gas` fits all three."""
     now = utcnow()
     current = standing(session, settings, hromada, user_id, role)
-    for allowance in (current.person, current.role_total, current.hromada):
+    # The widest limit that refuses is the one named: when the hromada's budget is spent, a larger
+    # allowance for the person would not help.
+    for allowance in (current.hromada, current.role_total, current.person):
         if allowance.spent + gas <= allowance.limit:
             continue
         conditions = {
