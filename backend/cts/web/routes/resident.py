@@ -8,14 +8,15 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
-from cts.errors import NotFoundError
-from cts.models import ActionStatus, Hromada, RelayAction, Role
+from cts.errors import CTSError, NotFoundError
+from cts.models import ActionStatus, Hromada, RelayAction
 from cts.relayer.errors import ChainUnavailableError
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage, home_of
 from cts.web.files import EvidenceError, StoredEvidence
 from cts.web.forms import FormState, SubmittedForm, handle_form
+from cts.web.i18n import normalise_code
 from cts.web.reads import ChainReader, build_read_context
-from cts.web.routes.common import LIVE, action_message, queue, recent_actions
+from cts.web.routes.common import LIVE, action_message, queue, recent_actions, resident_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,6 +62,7 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
     assert page.user is not None
     address = page.user.wallet.address
     resident = reader.resident(address)
+    actions = recent_actions(page.session, page.user, page.hromada_slug)
     return page.render(
         "me.html",
         {
@@ -68,7 +70,8 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
             "face_value": reader.face_value_kopiyky(),
             "resident": resident,
             "voting": [r for r in reader.rounds() if r.state == "voting"],
-            "actions": recent_actions(page.session, page.user, page.hromada_slug),
+            "actions": actions,
+            "action_times": reader.action_times(actions),
             "linked": linked_records(page, reader, resident.id, address),
         },
     )
@@ -91,7 +94,7 @@ def my_history(page: ResidentPage, reader: ReaderDep) -> Response:
 @router.get("/programmes")
 def programmes(page: PageDep, reader: ReaderDep) -> Response:
     return page.render(
-        "programmes.html", {"programmes": reader.programmes(), "is_resident": page.role == Role.RESIDENT}
+        "programmes.html", {"programmes": reader.programmes(), "resident": resident_of(page, reader)}
     )
 
 
@@ -114,6 +117,11 @@ def take_evidence(page: Page, form: SubmittedForm) -> StoredEvidence | None:
     return kept
 
 
+def is_duplicate_evidence(error: CTSError) -> bool:
+    """Whether the chain refused a case because its evidence was already used for another one."""
+    return normalise_code(error.code) == normalise_code("useful_case_duplicate_evidence")
+
+
 def render_case_form(
     page: Page,
     reader: ChainReader,
@@ -122,8 +130,10 @@ def render_case_form(
     status: int = 200,
     **extra: object,
 ) -> Response:
+    resident = None
     try:
         open_programmes = [(str(p.id), p.title) for p in reader.programmes() if p.is_open]
+        resident = resident_of(page, reader)
     except ChainUnavailableError:
         # A blackout: keep what the person chose, so that sending again later loses nothing.
         chosen = form.values.get("programme", "")
@@ -137,6 +147,7 @@ def render_case_form(
         "form": form,
         "programmes": open_programmes,
         "kept": kept,
+        "resident": resident,
         "max_bytes": page.settings.evidence_max_bytes,
         "heading": page.t.gettext("Submit a useful case"),
         "lead": page.t.gettext(
@@ -164,9 +175,13 @@ def submit_case(page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: R
         programme = form.choice("programme", [str(p.id) for p in reader.programmes() if p.is_open])
         form.check()
         assert kept is not None
-        return queue(
-            page, relayer, relayer.chain.hromada.cases.functions.submitCase(int(programme), kept.chain_hash)
-        )
+        function = relayer.chain.hromada.cases.functions.submitCase(int(programme), kept.chain_hash)
+        try:
+            return queue(page, relayer, function)
+        except CTSError as error:
+            if is_duplicate_evidence(error):
+                kept = None  # refused: the form must not offer this file again as "already received"
+            raise
 
     return handle_form(
         page, form, act, lambda status: render_case_form(page, reader, form.state(), kept, status)
@@ -180,6 +195,7 @@ def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
     return page.render(
         "cases.html",
         {
+            "resident": resident,
             "cases": reader.cases_of_resident(resident.id),
             "sending": recent_actions(
                 page.session, page.user, page.hromada_slug, limit=20, kinds=CASE_KINDS, live_only=True
