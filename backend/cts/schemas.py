@@ -27,6 +27,9 @@ from cts.models import Language, Role, User
 # +380 and nine digits. Spaces, dots, dashes and parentheses typed by people are dropped first.
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
+# Ukrainians type their numbers without the "+": "067 123 45 67" (the national form, trunk prefix 0),
+# "380671234567" or "00380671234567". Each is the same +380 number.
+_UKRAINIAN_TYPED = re.compile(r"(?:(?:\+|00)?38)?(0[0-9]{9})")
 # Deliberately simple (no quoted local parts, no IP literals): what people actually type.
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
@@ -36,10 +39,15 @@ EMAIL_MAX_LENGTH = 254
 
 
 def normalize_phone(value: str) -> str:
-    """The E.164 form of a phone number typed with or without separators ("+380 67 123-45-67")."""
+    """The E.164 form of a phone number typed with or without separators ("+380 67 123-45-67"),
+    with Ukrainian numbers also as people type them at home ("067 123 45 67", "380671234567")."""
     compact = _PHONE_SEPARATORS.sub("", value)
-    if not _E164.fullmatch(compact):
-        raise ValueError("must be a phone number in international format, e.g. +380671234567")
+    ukrainian = _UKRAINIAN_TYPED.fullmatch(compact)
+    if ukrainian:
+        return "+38" + ukrainian.group(1)
+    if compact.startswith("+380") or not _E164.fullmatch(compact):
+        # a +380 number of the wrong length is a typing slip, not some other country's number
+        raise ValueError("must be a phone number, e.g. 067 123 45 67 or +380671234567")
     return compact
 
 
@@ -59,7 +67,7 @@ def normalize_login(value: str) -> str:
         return normalize_phone(value)
     except ValueError:
         raise ValueError(
-            "must be your phone number in international format (e.g. +380671234567) or your e-mail address"
+            "must be your phone number (e.g. 067 123 45 67 or +380671234567) or your e-mail address"
         ) from None
 
 

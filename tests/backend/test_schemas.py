@@ -27,11 +27,9 @@ def test_phones_are_normalised_to_e164(typed: str, stored: str) -> None:
     assert normalize_phone(typed) == stored
 
 
-@pytest.mark.parametrize(
-    "typed", ["380671234567", "0671234567", "+0671234567", "+3806712", "+38067123456789012", "+380 67 ABC"]
-)
-def test_phones_not_in_international_format_are_refused(typed: str) -> None:
-    with pytest.raises(ValueError, match="international format"):
+@pytest.mark.parametrize("typed", ["+0671234567", "+3806712", "+38067123456789012", "+380 67 ABC"])
+def test_what_is_not_a_phone_number_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="must be a phone number"):
         normalize_phone(typed)
 
 
@@ -58,7 +56,7 @@ def test_malformed_emails_are_refused(typed: str) -> None:
 def test_a_login_is_an_email_when_it_has_an_at_sign_and_a_phone_otherwise() -> None:
     assert normalize_login("Olena@Example.org") == "olena@example.org"
     assert normalize_login("+380 67 123 45 67") == "+380671234567"
-    with pytest.raises(ValueError, match="phone number in international format"):
+    with pytest.raises(ValueError, match=r"phone number .* or your e-mail address"):
         normalize_login("olena")
 
 

@@ -40,6 +40,11 @@ FORM_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _WEB_FORM_HASH = hashlib.sha256(b"cts/web-form/v1").hexdigest()
 _NEVER_ECHOED = frozenset({"password", "csrf_token", "form_key"})
 UAH_PATTERN = re.compile(r"(\d+)(?:[.,](\d{1,2}))?")
+WHOLE_PATTERN = re.compile(r"-?\d{1,30}")
+# Realistic upper limits for what people type (the chain's own limits, such as 2**64 - 1, mean nothing to
+# them): a billion RV, ten billion hryvnias.
+MAX_RV = 1_000_000_000
+MAX_KOPIYKY = 10_000_000_000 * 100
 
 
 def new_form_key() -> str:
@@ -154,23 +159,33 @@ class SubmittedForm:
             return ""
         return value
 
-    def integer(self, name: str, *, minimum: int = 0, maximum: int = 2**63 - 1, required: bool = True) -> int:
-        value = self.raw(name).replace(" ", "").replace("\u00a0", "")
+    def integer(
+        self, name: str, *, minimum: int = 0, maximum: int | None = None, required: bool = True
+    ) -> int:
+        """A whole number; a wrong one gets the range in the person's terms (never a machine limit)."""
+        value = re.sub(r"[\s\u00a0\u202f]", "", self.raw(name)).replace("\u2212", "-")
         if not value:
             if required:
                 self.error(name, self.t.gettext("Fill in this field."))
             return 0
-        if not value.isdigit():
-            self.error(name, self.t.gettext("Enter a whole number, for example 5."))
+        if not WHOLE_PATTERN.fullmatch(value) or not minimum <= int(value) <= (
+            2**63 - 1 if maximum is None else maximum
+        ):
+            if maximum is None:
+                message = self.t.gettext(
+                    "Enter a whole number of %(min)s or more.", min=self.t.number(minimum)
+                )
+            else:
+                message = self.t.gettext(
+                    "Enter a whole number from %(min)s to %(max)s.",
+                    min=self.t.number(minimum),
+                    max=self.t.number(maximum),
+                )
+            self.error(name, message)
             return 0
-        number = int(value)
-        if number < minimum:
-            self.error(name, self.t.gettext("At least %(min)s.", min=self.t.number(minimum)))
-        elif number > maximum:
-            self.error(name, self.t.gettext("At most %(max)s.", max=self.t.number(maximum)))
-        return number
+        return int(value)
 
-    def kopiyky(self, name: str, *, minimum: int = 1, maximum: int = 2**127) -> int:
+    def kopiyky(self, name: str, *, minimum: int = 1, maximum: int = MAX_KOPIYKY) -> int:
         """An amount in hryvnias typed as 1234, 1 234,50 or 1234.5: its value in kopiyky (an integer)."""
         value = re.sub(r"[\s\u00a0\u202f]", "", self.raw(name)).removesuffix("грн").removeprefix("UAH")
         if not value:

@@ -208,9 +208,6 @@ class Translator:
             return "—"
         return self._moment(datetime.fromtimestamp(int(timestamp), kyiv()[0]))
 
-    def when_datetime(self, moment: datetime) -> str:
-        return self._moment(moment.astimezone(kyiv()[0]))
-
     def _moment(self, moment: datetime) -> str:
         """The date at medium width and the time at short width, joined the locale's way."""
         date = format_date(moment, "medium", locale=self.locale)

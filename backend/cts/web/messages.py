@@ -356,7 +356,9 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "deposits": pgettext("fund ledger", "Deposits in all"),
             "available": pgettext("fund ledger", "Available capital"),
             "programmeReserves": pgettext("fund ledger", "Programme reserves"),
-            "tokenFund": pgettext("fund ledger", "Token fund"),
+            # what the RV issued brought in, less what rounds have reserved from it: not "RV issued" (the
+            # impact ratio's figure), so the name says which it is
+            "tokenFund": pgettext("fund ledger", "Token fund not yet reserved for a round"),
             "roundReserves": pgettext("fund ledger", "Round reserves"),
             "committed": pgettext("fund ledger", "Committed to projects"),
             "loansOutstanding": pgettext("fund ledger", "Loans outstanding"),

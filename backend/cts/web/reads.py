@@ -337,6 +337,14 @@ class ChainReader:
         return int(self.chain.w3.eth.get_block("latest")["timestamp"])
 
     @chain_read
+    def action_times(self, actions: Iterable[RelayAction]) -> dict[int, int]:
+        """The chain time of each mined action's block, by action id: the time the record carries
+        (the chain's clock may differ from the server's, as in the demo)."""
+        mined = [a for a in actions if a.block_number is not None]
+        self._prefetch_timestamps(int(a.block_number) for a in mined if a.block_number is not None)
+        return {a.id: self._timestamp(int(a.block_number)) for a in mined if a.block_number is not None}
+
+    @chain_read
     def face_value_kopiyky(self) -> int:
         return int(self.h.token.functions.faceValueKopiyky().call())
 

@@ -52,7 +52,6 @@ def environment(lang: Language) -> Environment:
         number=t.number,
         uah=t.uah,
         when=t.when,
-        when_db=t.when_datetime,
         weight=t.weight,
         ratio=t.ratio,
         filesize=t.filesize,

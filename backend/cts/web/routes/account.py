@@ -112,7 +112,10 @@ def signin(
         try:
             login = normalize_login(login_text)
         except ValueError:
-            form.error("login", form.t.gettext("Enter your phone number (+380…) or your e-mail address."))
+            form.error(
+                "login",
+                form.t.gettext("Enter your phone number (for example 067 123 45 67) or your e-mail address."),
+            )
     if form.errors:
         form.message = t.gettext("Please check the fields marked below.")
         return _signin_form(page, form.state(), 422)
@@ -172,7 +175,9 @@ def _registration(form: SubmittedForm, lang: Language) -> UserRegister | None:
         except ValueError:
             form.error(
                 "phone",
-                form.t.gettext("Enter the number in international format, for example +380 67 123 45 67."),
+                form.t.gettext(
+                    "Enter a phone number, for example 067 123 45 67 (or +48 512 345 678 from abroad)."
+                ),
             )
     if email_text:
         try:

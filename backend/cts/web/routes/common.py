@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cts.models import ActionStatus, RejectionNote, RelayAction, User, Wallet
+from cts.models import ActionStatus, RejectionNote, RelayAction, Role, User, Wallet
 from cts.relayer.service import Call, RelayerService
 from cts.web.deps import Page
 from cts.web.i18n import Translator
+from cts.web.reads import ChainReader, ResidentView
 
 LIVE = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 
@@ -25,6 +26,14 @@ def queue_action(page: Page, relayer: RelayerService, function: Any) -> RelayAct
     """Queue one contract call for the signed-in user through the relayer (not yet committed)."""
     assert page.user is not None
     return relayer.queue(page.session, page.user, Call.of(function))
+
+
+def resident_of(page: Page, reader: ChainReader) -> ResidentView | None:
+    """The signed-in resident's record on chain (None for anyone else): its status says whether the
+    council has registered them, so that pages offer only actions the chain would accept."""
+    if page.role != Role.RESIDENT or page.user is None:
+        return None
+    return reader.resident(page.user.wallet.address)
 
 
 def action_message(page: Page, action: RelayAction) -> str:

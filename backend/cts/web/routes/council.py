@@ -17,7 +17,7 @@ from cts.relayer.schemas import IdParam
 from cts.relayer.service import identity_hash
 from cts.web.deps import CouncilPage, FormDep, Page, ReaderDep
 from cts.web.files import Document
-from cts.web.forms import FormState, SubmittedForm, handle_form
+from cts.web.forms import MAX_RV, FormState, SubmittedForm, handle_form
 from cts.web.reads import ALLOCATION_RULES, ChainReader
 from cts.web.routes.common import names_by_address, queue
 
@@ -178,10 +178,10 @@ def _programme_params(
 ) -> tuple[Any, ...]:
     title = form.text("title", max_length=TITLE_MAX_BYTES, max_bytes=TITLE_MAX_BYTES)
     description = form.text("description", required=False, max_length=4000)
-    reward = form.integer("reward", minimum=1, maximum=2**64 - 1)
+    reward = form.integer("reward", minimum=1, maximum=MAX_RV)
     case_value = form.kopiyky("case_value", minimum=0)
-    token_cap = form.integer("token_cap", minimum=1, maximum=2**64 - 1)
-    per_resident = form.integer("per_resident_cap", minimum=1, maximum=2**64 - 1)
+    token_cap = form.integer("token_cap", minimum=1, maximum=MAX_RV)
+    per_resident = form.integer("per_resident_cap", minimum=1, maximum=MAX_RV)
     days = form.integer("days", minimum=1, maximum=3650)
     chosen = [a for a in form.data.getlist("verifiers") if isinstance(a, str)]
     if not chosen or any(a not in verifier_addresses for a in chosen):
@@ -307,7 +307,7 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
         rule = int(form.choice("rule", [str(i) for i in range(len(ALLOCATION_RULES))]) or 0)
         min_per_ballot = form.integer("min_per_ballot", minimum=1, maximum=128)
         max_per_ballot = form.integer("max_per_ballot", minimum=1, maximum=128)
-        max_credits = form.integer("max_credits", minimum=0, maximum=2**64 - 1)
+        max_credits = form.integer("max_credits", minimum=0, maximum=MAX_RV)
         if min_per_ballot and max_per_ballot and min_per_ballot > max_per_ballot:
             form.error("max_per_ballot", form.t.gettext("Must be at least the fewest."))
         if max_projects and max_per_ballot > max_projects:

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
-from cts.errors import NotFoundError
-from cts.models import ActionStatus, Hromada, RelayAction, Role
+from cts.errors import CTSError, NotFoundError
+from cts.models import ActionStatus, Hromada, RelayAction
 from cts.relayer.errors import ChainUnavailableError
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage, home_of
 from cts.web.files import EvidenceError, StoredEvidence
 from cts.web.forms import FormState, SubmittedForm, handle_form
+from cts.web.i18n import normalise_code
 from cts.web.reads import ChainReader, build_read_context
 from cts.web.routes.common import (
     LIVE,
@@ -22,6 +23,7 @@ from cts.web.routes.common import (
     queue,
     recent_actions,
     rejection_reasons,
+    resident_of,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -75,6 +77,7 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
         for r in rounds
         if r.state in ("voting", "tallying") and (rv := reader.held_in_ballot(r.id, resident.id))
     ]
+    actions = recent_actions(page.session, page.user, page.hromada_slug)
     return page.render(
         "me.html",
         {
@@ -83,7 +86,8 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
             "resident": resident,
             "held": held,
             "voting": [r for r in rounds if r.state == "voting"],
-            "actions": recent_actions(page.session, page.user, page.hromada_slug),
+            "actions": actions,
+            "action_times": reader.action_times(actions),
             "linked": linked_records(page, reader, resident.id, address),
         },
     )
@@ -106,7 +110,7 @@ def my_history(page: ResidentPage, reader: ReaderDep) -> Response:
 @router.get("/programmes")
 def programmes(page: PageDep, reader: ReaderDep) -> Response:
     return page.render(
-        "programmes.html", {"programmes": reader.programmes(), "is_resident": page.role == Role.RESIDENT}
+        "programmes.html", {"programmes": reader.programmes(), "resident": resident_of(page, reader)}
     )
 
 
@@ -129,6 +133,11 @@ def take_evidence(page: Page, form: SubmittedForm) -> StoredEvidence | None:
     return kept
 
 
+def is_duplicate_evidence(error: CTSError) -> bool:
+    """Whether the chain refused a case because its evidence was already used for another one."""
+    return normalise_code(error.code) == normalise_code("useful_case_duplicate_evidence")
+
+
 def render_case_form(
     page: Page,
     reader: ChainReader,
@@ -137,8 +146,10 @@ def render_case_form(
     status: int = 200,
     **extra: object,
 ) -> Response:
+    resident = None
     try:
         open_programmes = [(str(p.id), p.title) for p in reader.programmes() if p.is_open]
+        resident = resident_of(page, reader)
     except ChainUnavailableError:
         # A blackout: keep what the person chose, so that sending again later loses nothing.
         chosen = form.values.get("programme", "")
@@ -152,6 +163,7 @@ def render_case_form(
         "form": form,
         "programmes": open_programmes,
         "kept": kept,
+        "resident": resident,
         "max_bytes": page.settings.evidence_max_bytes,
         "heading": page.t.gettext("Submit a useful case"),
         "lead": page.t.gettext(
@@ -179,9 +191,13 @@ def submit_case(page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: R
         programme = form.choice("programme", [str(p.id) for p in reader.programmes() if p.is_open])
         form.check()
         assert kept is not None
-        return queue(
-            page, relayer, relayer.chain.hromada.cases.functions.submitCase(int(programme), kept.chain_hash)
-        )
+        function = relayer.chain.hromada.cases.functions.submitCase(int(programme), kept.chain_hash)
+        try:
+            return queue(page, relayer, function)
+        except CTSError as error:
+            if is_duplicate_evidence(error):
+                kept = None  # refused: the form must not offer this file again as "already received"
+            raise
 
     return handle_form(
         page, form, act, lambda status: render_case_form(page, reader, form.state(), kept, status)
@@ -198,6 +214,7 @@ def my_cases(page: ResidentPage, reader: ReaderDep) -> Response:
     return page.render(
         "cases.html",
         {
+            "resident": resident,
             "cases": cases,
             "needed": {p.id: p.rejections_needed for p in programmes},
             "reasons": rejection_reasons(

@@ -13,9 +13,9 @@ from cts.models import Role
 from cts.relayer.schemas import IdParam
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
 from cts.web.files import Document
-from cts.web.forms import FormState, handle_form
+from cts.web.forms import MAX_RV, FormState, handle_form
 from cts.web.reads import ChainReader, ProjectView, RoundView, quadratic_weight
-from cts.web.routes.common import queue
+from cts.web.routes.common import queue, resident_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,6 +67,8 @@ def build_vote(
         return None
     address = page.user.wallet.address
     resident = reader.resident(address)
+    if not resident.is_active:
+        return None  # the chain refuses their ballot: the page says why instead
     ballot = reader.ballot_of(round_view.id, resident.id)
     available = reader.balance_of(address) + sum(ballot.values())
     rows = []
@@ -117,6 +119,7 @@ def render_round(
 ) -> Response:
     round_view = reader.round(round_id)
     projects = reader.projects(round_id)
+    resident = resident_of(page, reader)
     results = sorted(
         (p for p in projects if p.is_eligible), key=lambda p: (-p.funded_kopiyky, -p.weight, p.id)
     )
@@ -131,7 +134,8 @@ def render_round(
             "my_ballot": ballot,
             "my_ballot_rv": sum(credits for _, credits, _ in ballot),
             "finalise_form": finalise_form or FormState(name="finalise"),
-            "is_resident": page.role == Role.RESIDENT,
+            "resident": resident,
+            "is_resident": resident is not None and resident.is_active,
         },
         status=status,
     )
@@ -164,7 +168,7 @@ def cast_ballot(
         for project in eligible:
             name = f"credits_{project.id}"
             if form.has(name):
-                credits = form.integer(name, minimum=0, maximum=2**64 - 1)
+                credits = form.integer(name, minimum=0, maximum=MAX_RV)
                 if credits > 0:
                     allocations[project.id] = credits
         form.check()
@@ -222,14 +226,18 @@ def finalise_round(
     def act() -> str:
         return queue(page, relayer, relayer.chain.hromada.vote.functions.finalise(round_id))
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_round(
-            page, reader, round_id, finalise_form=form.state("finalise"), status=status
-        ),
-    )
+    def rerender(status: int) -> Response:
+        state = form.state("finalise")
+        round_view = reader.round(round_id)
+        if state.message and round_view.state in ("scheduled", "pitching", "screening", "voting"):
+            # the page offers no finalise button before voting closes: say why it was refused
+            state.message = page.t.gettext(
+                "The round cannot be finalised yet: voting closes %(when)s. Then anyone may finalise it.",
+                when=page.t.when(round_view.vote_ends_at),
+            )
+        return render_round(page, reader, round_id, finalise_form=state, status=status)
+
+    return handle_form(page, form, act, rerender)
 
 
 # ---------------------------------------------------------------- pitching

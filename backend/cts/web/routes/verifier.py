@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
 from cts.crud import members_of
-from cts.errors import NotFoundError
+from cts.errors import CTSError, NotFoundError
 from cts.models import RejectionNote, RelayAction, Role, User
 from cts.relayer.schemas import IdParam
 from cts.web.deps import CoordinatorPage, FormDep, Page, ReaderDep, SignedInPage, VerifierPage
@@ -17,7 +17,7 @@ from cts.web.files import EVIDENCE_TYPES, StoredEvidence
 from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.reads import ChainReader
 from cts.web.routes.common import OTHER_REASON, names_by_address, queue, queue_action, rejection_reasons
-from cts.web.routes.resident import render_case_form, take_evidence
+from cts.web.routes.resident import is_duplicate_evidence, render_case_form, take_evidence
 
 router = APIRouter(include_in_schema=False)
 
@@ -250,7 +250,12 @@ def record_case(page: CoordinatorPage, form: FormDep, reader: ReaderDep, relayer
         function = relayer.chain.hromada.cases.functions.recordCase(
             int(programme), resident.wallet.address, kept.chain_hash
         )
-        return queue(page, relayer, function)
+        try:
+            return queue(page, relayer, function)
+        except CTSError as error:
+            if is_duplicate_evidence(error):
+                kept = None  # refused: the form must not offer this file again as "already received"
+            raise
 
     return handle_form(
         page, form, act, lambda status: render_record_form(page, reader, form.state(), kept, status)

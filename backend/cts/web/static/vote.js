@@ -65,8 +65,8 @@
       project.querySelector("[data-total-for]").textContent = format(base + own);
     });
     var remaining = available - total;
-    used.textContent = total.toString();
-    left.textContent = remaining.toString();
+    used.textContent = group(total.toString());
+    left.textContent = group(remaining.toString());
     left.classList.toggle("minus", remaining < ZERO);
     over.hidden = remaining >= ZERO;
   }

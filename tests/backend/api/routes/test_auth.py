@@ -72,9 +72,9 @@ def test_signup_with_an_email_stores_it_lowercased(signup: Signup) -> None:
     assert response.json()["preferred_language"] == Language.EN
 
 
-@pytest.mark.parametrize("phone", ["0671234567", "+0671234567", "+380-67-abc", "+38067", "+3806712345678901"])
+@pytest.mark.parametrize("phone", ["067123456", "+0671234567", "+380-67-abc", "+38067", "+3806712345678901"])
 def test_signup_refuses_a_malformed_phone(signup: Signup, phone: str) -> None:
-    assert "international format" in field_errors(signup(phone=phone))["phone"]
+    assert "must be a phone number" in field_errors(signup(phone=phone))["phone"]
 
 
 @pytest.mark.parametrize("email", ["olena", "olena@", "@example.org", "olena@example", "ol ena@example.org"])
