@@ -76,6 +76,15 @@ class SponsoredCall:
     roles: frozenset[Role]
 
 
+@dataclass(frozen=True)
+class SponsoredFunction:
+    """A function a role may have the relayer send: its contract and its ABI fragment (for a wallet)."""
+
+    contract: str
+    address: str
+    abi: dict[str, Any]
+
+
 def _selectors(contract: Contract) -> dict[bytes, str]:
     table: dict[bytes, str] = {}
     abi: list[dict[str, Any]] = list(contract.abi)  # type: ignore[arg-type]
@@ -123,6 +132,17 @@ class Allowlist:
         if role not in call.roles:
             raise NotSponsoredError(f"Your role may not ask the relayer for {call.function}.")
         return call
+
+    def functions_for(self, role: Role) -> list[SponsoredFunction]:
+        """The functions ``role`` may have the relayer send, with their contracts' addresses and ABIs."""
+        found: list[SponsoredFunction] = []
+        for key, contract in self._contracts.items():
+            abi: list[dict[str, Any]] = list(contract.abi)  # type: ignore[arg-type]
+            for item in abi:
+                roles = SPONSORED.get((key, str(item.get("name"))))
+                if item.get("type") == "function" and roles is not None and role in roles:
+                    found.append(SponsoredFunction(key, contract.address, dict(item)))
+        return found
 
     def arguments(self, call: SponsoredCall, calldata: bytes) -> dict[str, Any]:
         """The named arguments of an allowed call (its calldata decoded with the contract's ABI)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 from fastapi import Path
@@ -307,3 +307,61 @@ class RelayerStatus(BaseModel):
     submitted: int
     sponsors: list[Sponsor]
     alerts: list[str]
+
+
+class WalletFunction(BaseModel):
+    """A function the person's role may have the relayer send: call ``address`` with calldata encoded
+    from ``abi`` (one ABI fragment, as in the contract's ABI)."""
+
+    contract: str
+    address: str
+    abi: dict[str, Any]
+
+
+class WalletNonce(BaseModel):
+    """The nonce to sign: the forwarder's nonce for the wallet plus its requests already accepted (they
+    run in nonce order, so the next request takes ``next``)."""
+
+    forwarder: int
+    pending: int
+    next: int
+
+
+class WalletGas(BaseModel):
+    """The gas to sign: at least the call's simulated gas plus ``margin_percent``, and at least ``minimum``.
+    ``required`` is that figure for the call given as ``to`` and ``data`` (None without one)."""
+
+    required: int | None
+    margin_percent: int
+    minimum: int
+
+
+class WalletDeadline(BaseModel):
+    """The deadline is a unix time on the chain's clock, which may differ from the wall clock (the demo
+    chain runs ahead): sign a deadline after ``chain_time`` and at most ``latest``."""
+
+    chain_time: int
+    max_seconds_ahead: int
+    latest: int
+    suggested: int
+
+
+class WalletRequestTemplate(BaseModel):
+    """All a wallet needs to sign a request for POST /api/h/<slug>/relay (see docs/wallets.md).
+
+    ``domain`` and ``types`` go to ethers' ``signTypedData(domain, types, message)``; ``typed_data`` is the
+    whole eth_signTypedData_v4 payload (with EIP712Domain), ready when ``to`` and ``data`` were given."""
+
+    relay_url: str
+    forwarder: str
+    chain_id: int
+    signer: str
+    primary_type: str
+    domain: dict[str, Any]
+    types: dict[str, list[dict[str, str]]]
+    nonce: WalletNonce
+    gas: WalletGas
+    deadline: WalletDeadline
+    message: dict[str, Any] | None
+    typed_data: dict[str, Any] | None
+    functions: list[WalletFunction]

@@ -22,7 +22,7 @@ from cts.core.config import Settings
 from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
 from cts.errors import ConflictError, InvalidInputError, RoleRequiredError
 from cts.models import ActionStatus, Hromada, RelayAction, Role, User
-from cts.relayer.allowlist import SponsoredCall
+from cts.relayer.allowlist import SponsoredCall, SponsoredFunction
 from cts.relayer.claims import claims_of, record_claims, reserve_claims
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
 from cts.relayer.errors import (
@@ -35,6 +35,21 @@ from cts.relayer.errors import (
 GAS_MARGIN_PERCENT = 30
 MIN_REQUEST_GAS = 60_000
 LIVE_STATUSES = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
+
+
+WALLET_TEMPLATE_HINT = "GET /api/h/<slug>/wallet/request-template gives it"
+
+
+@dataclass(frozen=True)
+class WalletTemplate:
+    """The per-person, per-moment part of what a wallet signs (see RelayerService.request_template)."""
+
+    signer: str
+    chain_time: int
+    forwarder_nonce: int
+    pending: int
+    gas: int | None
+    functions: list[SponsoredFunction]
 
 
 @dataclass(frozen=True)
@@ -131,12 +146,27 @@ class RelayerService:
         except Exception:
             raise InvalidInputError("The signature is malformed.") from None
         if recovered != signer:
-            raise InvalidInputError("The signature does not match the request's sender.")
+            # A request signed for another chain or forwarder recovers another address: name the right one.
+            domain = self.chain.domain
+            raise InvalidInputError(
+                "The signature does not match the request's sender. Sign it for this chain's forwarder: "
+                f"EIP-712 domain {domain.name} version {domain.version}, chainId {domain.chain_id}, "
+                f"verifyingContract {domain.verifying_contract} ({WALLET_TEMPLATE_HINT})."
+            )
         now = self._chain_time()
         if request.deadline <= now:
-            raise InvalidInputError("The request's deadline has passed.")
-        if request.deadline > now + self.settings.relayer_max_request_deadline_seconds:
-            raise InvalidInputError("The request's deadline is too far ahead.")
+            # The demo chain runs ahead of the wall clock: a deadline from the computer's clock has passed.
+            raise InvalidInputError(
+                f"The request's deadline has passed: the chain's time is {now}, "
+                f"the deadline {request.deadline}. Take the deadline from the chain's time "
+                f"({WALLET_TEMPLATE_HINT})."
+            )
+        latest = now + self.settings.relayer_max_request_deadline_seconds
+        if request.deadline > latest:
+            raise InvalidInputError(
+                f"The request's deadline is too far ahead: the chain's time is {now}, "
+                f"the latest deadline accepted is {latest}."
+            )
         expected_nonce = self._forwarder_nonce(signer)
         if request.nonce < expected_nonce:
             raise ConflictError("This signed request was already used (replayed signature).")
@@ -147,20 +177,19 @@ class RelayerService:
         )
         if duplicate is not None:
             raise ConflictError("This signed request was already received (replayed signature).")
-        pending = session.scalar(
-            select(func.count())
-            .select_from(RelayAction)
-            .where(RelayAction.signer == signer, RelayAction.status.in_(LIVE_STATUSES))
-        )
-        if request.nonce != expected_nonce + (pending or 0):
+        pending = self._pending_count(session, signer)
+        if request.nonce != expected_nonce + pending:
             raise ConflictError(
-                f"The request's nonce should be {expected_nonce + (pending or 0)}: the forwarder runs each "
+                f"The request's nonce should be {expected_nonce + pending}: the forwarder runs each "
                 "person's requests in nonce order."
             )
         self._check_rate_token(session, user, limits)
         gas = self._simulate(signer, Call(request.to, request.data))
         if request.gas < gas:
-            raise InvalidInputError(f"The request's gas ({request.gas}) is below what it needs ({gas}).")
+            raise InvalidInputError(
+                f"The request's gas ({request.gas}) is below what it needs ({gas}: the simulated gas "
+                f"plus {GAS_MARGIN_PERCENT}%, at least {MIN_REQUEST_GAS})."
+            )
         self._take_rate_token(session, user, limits)
         reserve_claims(session, self.hromada.slug, claims)
         check_budget(session, self.settings, self.hromada, user.id, role, request.gas)
@@ -182,7 +211,45 @@ class RelayerService:
         record_claims(session, action, claims)
         return action
 
+    # ------------------------------------------------------------ what a wallet needs to sign
+
+    def request_template(self, session: Session, user: User, call: Call | None) -> WalletTemplate:
+        """Everything the user's own wallet needs to sign a request for POST /api/h/<slug>/relay: the
+        forwarder's domain, the chain's time, the signer's next nonce, the functions their role may call
+        and, for a given ``call``, the gas the service requires (the call simulated from the wallet)."""
+        signer = user.own_wallet_address
+        if signer is None:
+            raise InvalidInputError(
+                "Link your own wallet first (PUT /api/users/me/own-wallet): requests are relayed only for "
+                "the wallet linked to your account."
+            )
+        role = self._role_of(user)
+        gas: int | None = None
+        if call is not None:
+            sponsored = self.chain.allowlist.check(call.target, call.data, role)
+            self._claims(sponsored, call.data, signer)  # calldata that does not decode is refused here
+            gas = self._simulate(signer, call)
+        forwarder_nonce = self._forwarder_nonce(signer)
+        pending = self._pending_count(session, signer)
+        return WalletTemplate(
+            signer=signer,
+            chain_time=self._chain_time(),
+            forwarder_nonce=forwarder_nonce,
+            pending=pending,
+            gas=gas,
+            functions=self.chain.allowlist.functions_for(role),
+        )
+
     # ------------------------------------------------------------ checks
+
+    def _pending_count(self, session: Session, signer: str) -> int:
+        """The signer's requests accepted but not yet run: each takes the next forwarder nonce."""
+        pending = session.scalar(
+            select(func.count())
+            .select_from(RelayAction)
+            .where(RelayAction.signer == signer, RelayAction.status.in_(LIVE_STATUSES))
+        )
+        return int(pending or 0)
 
     def _role_of(self, user: User) -> Role:
         role = user.role_in(self.hromada.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth_utils.abi import function_signature_to_4byte_selector
 from fastapi import APIRouter, Response
 
 from cts.api.deps import RelayerDep
@@ -30,6 +31,10 @@ class VoteRow:
     @property
     def total_weight(self) -> int:
         return self.base_weight + self.weight
+
+
+# The ballot function a resident's own wallet signs (static/wallet.js encodes its arguments).
+CAST_BALLOT = "castBallot(uint256,uint256[],uint256[])"
 
 
 @dataclass
@@ -107,6 +112,21 @@ def my_ballot(
     return [(p, ballot[p.id], quadratic_weight(ballot[p.id])) for p in projects if ballot.get(p.id)]
 
 
+def _own_wallet(page: Page, reader: ChainReader, round_id: int) -> dict[str, str | int] | None:
+    """What static/wallet.js needs to have the person's own wallet sign a ballot (if one is linked), and
+    the RV that wallet may vote with (its own, apart from the custodial wallet's)."""
+    if page.user is None or page.user.own_wallet_address is None:
+        return None
+    address = page.user.own_wallet_address
+    ballot = reader.ballot_of(round_id, reader.resident(address).id)
+    return {
+        "address": address,
+        "available": reader.balance_of(address) + sum(ballot.values()),
+        "to": reader.h.vote.address,
+        "selector": "0x" + function_signature_to_4byte_selector(CAST_BALLOT).hex(),
+    }
+
+
 def render_round(
     page: Page,
     reader: ChainReader,
@@ -124,13 +144,15 @@ def render_round(
         (p for p in projects if p.is_eligible), key=lambda p: (-p.funded_kopiyky, -p.weight, p.id)
     )
     ballot = my_ballot(page, reader, round_view, projects)
+    vote = build_vote(page, reader, round_view, projects, vote_form, withdraw_form)
     return page.render(
         "round.html",
         {
             "round": round_view,
             "projects": projects,
             "results": results,
-            "vote": build_vote(page, reader, round_view, projects, vote_form, withdraw_form),
+            "vote": vote,
+            "own_wallet": _own_wallet(page, reader, round_id) if vote is not None else None,
             "my_ballot": ballot,
             "my_ballot_rv": sum(credits for _, credits, _ in ballot),
             "finalise_form": finalise_form or FormState(name="finalise"),
