@@ -22,19 +22,9 @@ LEFT_OUT = {"gurobipy"}  # declared by pabutools, imported only by pabutools.ana
 NOT_IMPORTED = {
     "coincurve": "eth-keys signs with it when installed (60x faster than its pure-Python backend)",
     "python-multipart": "FastAPI parses the pages' forms and evidence uploads with it",
-    "uvicorn": "imported inside cts serve only (the ASGI server)",
 }
-# Distribution name -> module name, where they differ.
-MODULES = {
-    "pyyaml": "yaml",
-    "sqlalchemy": "sqlalchemy",
-    "argon2-cffi": "argon2",
-    "eth-account": "eth_account",
-    "pydantic-settings": "pydantic_settings",
-    "pabulib-checker": "pabulib",
-    "prometheus-client": "prometheus_client",
-    "jinja2": "jinja2",
-}
+# Distribution name -> module name, where it is not the name with "-" as "_".
+MODULES = {"pyyaml": "yaml", "argon2-cffi": "argon2", "pabulib-checker": "pabulib"}
 
 
 def _pyproject() -> dict[str, list[str]]:
