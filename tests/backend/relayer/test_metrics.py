@@ -141,3 +141,21 @@ def test_who_may_read_the_metrics(env: RelayEnv) -> None:
         )
     # /metrics is not part of the public API description.
     assert "/metrics" not in env.client.get("/api/openapi.json").json()["paths"]
+
+
+def test_a_node_that_hangs_costs_the_scrape_two_seconds_at_most(env: RelayEnv) -> None:
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        hanging = env.settings.model_copy(
+            update={"rpc_url": f"http://127.0.0.1:{silent.getsockname()[1]}", "rpc_timeout_seconds": 30}
+        )
+        with local_client(create_app(hanging)) as client:
+            started = time.monotonic()
+            samples = scrape(client)
+            took = time.monotonic() - started
+    assert samples["cts_node_up", ()] == 0
+    assert took < 4, took  # one call to the node, given 2 s (NODE_TIMEOUT_SECONDS), not the service's 30
