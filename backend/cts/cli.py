@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from web3 import HTTPProvider, Web3
 from cts import __version__
 from cts.audit import cli as audit_cli
 from cts.core.limits import restore_recursion_limit
+from cts.core.logs import configure_logging
 
 
 def _chain_status(args: argparse.Namespace) -> int:
@@ -113,10 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("httpx", "alembic", "web3", "urllib3"):  # a line per request or migration step otherwise
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    # The services (`serve`, `relayer run`) log JSON lines for a log collector; the other commands plain text.
+    configure_logging(json_lines=getattr(args, "log_format", "text") == "json")
     restore_recursion_limit()  # after the imports: see cts.core.limits
     handler = args.handler
     code: int = handler(args)

@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from cts import __version__
 from cts.api.errors import register_exception_handlers
+from cts.api.metrics import install_metrics
 from cts.api.routes import api_router
 from cts.core.config import Settings, get_settings
 from cts.core.db import build_engine, build_session_factory
 from cts.core.keystore import check_master_key
 from cts.core.limits import RequestLimitsMiddleware, max_form_bytes, restore_recursion_limit
+from cts.core.logs import RequestIdMiddleware
 from cts.core.security import DummyPasswordCheck, build_password_hasher
 from cts.hromadas import HromadaDirectory, sync_manifest
 from cts.web.app import install_web
@@ -58,7 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dummy_password_check = DummyPasswordCheck(password_hasher)
     register_exception_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
+    install_metrics(app, settings, app.state.session_factory)  # before the pages' catch-all routes
     install_web(app)  # the pages at "/" and /static (see cts.web)
-    # Outermost: a body too large or nested too deeply is refused before anything parses it.
+    # Outer: a body too large or nested too deeply is refused before anything parses it.
     app.add_middleware(RequestLimitsMiddleware, max_form_bytes=max_form_bytes(settings.evidence_max_bytes))
+    # Outside that still: even a refused request has its id and its access log line.
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="How long the service and the relayer wait for the node's answer to one call: a node "
         "that hangs is then treated as away (the API answers 503, the worker waits for it).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        repr=False,
+        description="A bearer token with which a scraper on another machine may read /metrics; without "
+        'it, /metrics answers only clients on this machine (docs/operations.md, "Metrics").',
+    )
     var_dir: Path = Field(
         default=REPO_ROOT / "var",
         description="Folder of the files the service keeps: evidence uploads (evidence/<sha256>.<ext>) and "

@@ -80,6 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
     from cts.api.main import create_app
 
     settings = _settings()
+    logging.getLogger().setLevel(args.log_level.upper())  # our lines too (one access line per request)
     from cts.core.db import build_engine
 
     _check_master_key(settings, build_engine(settings.database_url))
@@ -91,7 +92,11 @@ def _serve(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=worker.run_forever, args=(stop,), name="relayer-worker", daemon=True)
         thread.start()
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        # log_config=None: uvicorn's lines go through our JSON handler; access_log=False: the request-id
+        # middleware writes one access line per request itself, with the request's id.
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level=args.log_level, log_config=None, access_log=False
+        )
     finally:
         stop.set()
         if thread is not None:
@@ -124,6 +129,15 @@ def _keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        default="json",
+        choices=["json", "text"],
+        help="JSON lines with each request's id (default; docs/operations.md), or plain text",
+    )
+
+
 def add_commands(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the API and web pages (and the relayer worker)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -136,6 +150,7 @@ def add_commands(commands: Any) -> None:
     serve.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="uvicorn's"
     )
+    _log_format_option(serve)
     serve.set_defaults(handler=_serve)
 
     relayer = commands.add_parser("relayer", help="the relayer worker")
@@ -145,6 +160,7 @@ def add_commands(commands: Any) -> None:
     run.add_argument(
         "--timeout", type=float, default=600, help="with --until-idle: give up after this many s"
     )
+    _log_format_option(run)
     run.set_defaults(handler=_relayer_run)
 
     db = commands.add_parser("db", help="the service's database")

@@ -559,10 +559,10 @@ def demo_command(args: argparse.Namespace) -> int:
         # From here on Ctrl-C (or SIGTERM) stops the children in order; before, it interrupts the seeding.
         stop = _stop_on_signals()
         children = Children(folder, files.environment(), node)
-        children.add(
-            "api", ["serve", "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
-        )
-        children.add("worker", ["relayer", "run"])
+        # Plain text: the demo's logs are read by a person at the terminal, not by a log collector.
+        serve = ["serve", "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
+        children.add("api", [*serve, "--log-format", "text"])
+        children.add("worker", ["relayer", "run", "--log-format", "text"])
         children.start_all()
         if not wait_for_http(f"{base_url}/api/docs", timeout=60, stop=stop):
             if stop.is_set():
