@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 LOCALE := backend/cts/web/locale
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: slither setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend lint bench gas-snapshot clean \
+.PHONY: slither setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend test-backend-web lint bench gas-snapshot clean \
 	fuzz fuzz-anvil fuzz-ganache messages
 
 setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(STAMP)/slither-venv $(CATALOGS) $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
@@ -95,7 +95,8 @@ demo: setup
 # The three suites run side by side (each on its own chain and ports); their output is printed suite by
 # suite as each finishes (--output-sync), so it stays readable.
 test: setup lint
-	@$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts-ganache test-contracts-anvil test-backend
+	@$(MAKE) --no-print-directory -j4 --output-sync=target test-contracts-ganache test-contracts-anvil test-backend \
+	  test-backend-web
 	@echo "make test: all passed"
 
 # The same contract tests on both local chains of the project card.
@@ -109,9 +110,15 @@ test-contracts-anvil: setup
 	@echo "=== contract tests on Anvil (network cts-anvil) ==="
 	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-anvil
 
+# The backend's tests in two processes that `make test` runs side by side (the pages' browser tests take as
+# long as the rest); each prints its slowest tests.
 test-backend: setup
-	@echo "=== backend tests ==="
-	tools/run-pytest $(VENV)/bin/pytest
+	@echo "=== backend tests (all but the pages) ==="
+	tools/run-pytest $(VENV)/bin/pytest --ignore=tests/backend/web --durations=15
+
+test-backend-web: setup
+	@echo "=== backend tests: the pages ==="
+	tools/run-pytest $(VENV)/bin/pytest tests/backend/web --durations=15
 
 # The stateful contract tests randomised (`make test` runs them derandomised): a fresh seed per run, printed,
 # many more and longer sequences (CTS_FUZZ_EXAMPLES, CTS_FUZZ_STEPS), on Anvil then Ganache. A failure
