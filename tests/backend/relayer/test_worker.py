@@ -179,7 +179,7 @@ def test_a_batch_whose_receipt_the_node_does_not_show_is_not_run_twice(env: Rela
         {"amount_kopiyky": 5_000, "source": 0, "source_ref_hash": h("donor"), "receipt_hash": h("lost")},
     )
     assert response.status_code == 202, response.text
-    env.worker.run_once()  # sent and mined; its receipt not yet looked at
+    env.worker.run_once()  # sent; its receipt not yet looked at by the worker
     with env.app.state.session_factory() as session:
         action = session.scalars(
             select(RelayAction).where(RelayAction.public_id == response.json()["id"])
@@ -187,6 +187,9 @@ def test_a_batch_whose_receipt_the_node_does_not_show_is_not_run_twice(env: Rela
         batch = session.get(Batch, action.batch_id)
         assert batch is not None and batch.attempts
         mined_hash = batch.attempts[-1].tx_hash
+        # Anvil's automine mines a moment after eth_sendRawTransaction answers, not before: wait for the
+        # block, or the worker may still see the request unused and (rightly) sign it again (CI, stop 24).
+        assert env.w3.eth.wait_for_transaction_receipt(mined_hash, timeout=30)["status"] == 1
         for attempt in batch.attempts:  # the node "does not know" any of them
             attempt.tx_hash = h(f"unknown-{attempt.id}")
         session.commit()
@@ -212,7 +215,7 @@ def test_an_action_whose_mined_request_went_back_to_the_queue_is_not_signed_agai
         resident, "POST", "/api/cases", {"programme_id": programme, "evidence_hash": h("misjudged")}
     )
     assert response.status_code == 202
-    env.worker.run_once()  # sent and mined; its receipt not yet looked at
+    env.worker.run_once()  # sent; its receipt not yet looked at by the worker
     with env.app.state.session_factory() as session:
         action = session.scalars(
             select(RelayAction).where(RelayAction.public_id == response.json()["id"])
@@ -220,6 +223,9 @@ def test_an_action_whose_mined_request_went_back_to_the_queue_is_not_signed_agai
         batch = session.get(Batch, action.batch_id)
         assert batch is not None and batch.attempts
         mined_hash = batch.attempts[-1].tx_hash
+        # Anvil's automine mines a moment after eth_sendRawTransaction answers, not before: wait for the
+        # block, or the worker may still see the request unused and (rightly) sign it again (CI, stop 24).
+        assert env.w3.eth.wait_for_transaction_receipt(mined_hash, timeout=30)["status"] == 1
         batch.status = BatchStatus.ABANDONED
         action.status = ActionStatus.QUEUED
         action.batch_id = None
