@@ -21,6 +21,11 @@ keystore account `CTS_DEPLOYER_ACCOUNT` with `CTS_DEPLOYER_PASSWORD`), never fro
 repository. Fees are EIP-1559, capped by `CTS_MAX_FEE_GWEI` (default 50); `CTS_CONFIRMATIONS`
 (default 2) confirmations are awaited; the estimated cost is printed before anything is sent; with
 `ETHERSCAN_TOKEN` set, sources are published to the network's explorer.
+
+Verifiable: on live networks, each shared contract's standard-JSON compiler input and metadata are written
+to `deployments/<chain id>/` (paths and hashes in the manifest), checked against the metadata hash in the
+deployed code, and submitted to Sourcify (`CTS_SOURCIFY_URL`; the public server for a remote network, none
+for a node on this machine). `cts verify-deployment` recompiles them and compares with the chain.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import brownie.network.contract as brownie_contract_module
 import yaml
@@ -48,6 +54,14 @@ from brownie import (
     web3,
 )
 from eth_utils import keccak
+
+# The verification files are built and checked by the backend's modules that need only the standard library,
+# py-solc-x and eth-utils, which Brownie's environment has too.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "backend"))
+from cts.chain import sourcify  # noqa: E402
+from cts.chain.bytecode import BytecodeError  # noqa: E402
+from cts.chain.sources import CompilationError, record_sources  # noqa: E402
 
 # eth-brownie 1.22.2 fails to store its own deployment records on live networks ("dict object expected;
 # got brownie.project.sources.Sources" in network.state._add_deployment). Our manifest is the record of
@@ -185,8 +199,12 @@ def artifact_hash(container) -> str:
     return "0x" + keccak(hexstr=container.bytecode).hex()
 
 
+def shared_containers() -> dict:
+    return dict([("CTSForwarder", CTSForwarder), *IMPLEMENTATIONS, ("HromadaFactory", HromadaFactory)])
+
+
 def check_code_unchanged(manifest: Manifest) -> None:
-    containers = dict([*IMPLEMENTATIONS, ("CTSForwarder", CTSForwarder), ("HromadaFactory", HromadaFactory)])
+    containers = shared_containers()
     changed = [
         name
         for name, entry in manifest.data["shared"].items()
@@ -350,14 +368,86 @@ def _record_shared(manifest: Manifest, container, name: str, address: str, step:
         "artifact_hash": artifact_hash(container),
     }
     manifest.save()
-    deployed = container.at(address)
-    if is_live() and os.environ.get("ETHERSCAN_TOKEN"):
-        try:
-            container.publish_source(deployed)
-        except Exception as error:  # publishing is a courtesy; the deployment stands without it
-            print(f"deploy: publishing {name}'s source failed: {error}")
     print(f"deploy: {name} at {address}")
-    return deployed
+    return container.at(address)
+
+
+# ---------------------------------------------------------------- verifiable sources
+
+
+def compiler_settings(container) -> dict:
+    """The solc settings Brownie compiled `container` with (remappings as Brownie passed them to solc)."""
+    from brownie._config import CONFIG
+    from brownie.project import compiler as brownie_compiler
+
+    solc = CONFIG.settings["compiler"]["solc"]
+    built = container._build["compiler"]
+    return {
+        "evmVersion": built["evm_version"],
+        "optimizer": built["optimizer"],
+        "remappings": brownie_compiler._get_solc_remappings(solc.get("remappings")),
+        "viaIR": solc.get("viaIR"),
+    }
+
+
+def write_sources(manifest: Manifest) -> None:
+    """Each shared contract's standard-JSON input and metadata next to the manifest (live networks; once)."""
+    if not is_live() and os.environ.get("CTS_RECORD_SOURCES") != "1":
+        return  # a development chain is thrown away; CTS_RECORD_SOURCES=1 records it all the same
+    containers = shared_containers()
+    some = containers["CTSForwarder"]
+    try:
+        written = record_sources(
+            ROOT,
+            manifest.data["shared"],
+            manifest.path.parent,
+            chain.id,
+            {name: container._build["sourcePath"] for name, container in containers.items()},
+            compiler_settings(some),
+            some._build["compiler"]["version"],
+            lambda address: bytes(web3.eth.get_code(address)),
+        )
+    except (CompilationError, BytecodeError) as error:
+        raise DeployError(f"verification files: {error}") from None
+    if written:
+        manifest.save()
+        folder = manifest.path.parent / str(chain.id)
+        print(f"deploy: standard-JSON inputs and metadata of {', '.join(written)} in {folder}")
+
+
+def sourcify_url() -> str | None:
+    """CTS_SOURCIFY_URL (`off`: none); by default the public Sourcify for a live network on another host."""
+    value = os.environ.get("CTS_SOURCIFY_URL", "").strip()
+    if value:
+        return None if value.lower() == "off" else value
+    host = urlparse(_network_config().get("host", "")).hostname
+    if not is_live() or host in (None, "localhost", "127.0.0.1", "::1"):
+        return None
+    return sourcify.PUBLIC_URL
+
+
+def publish_sources(manifest: Manifest) -> None:
+    """Submit the recorded sources where the network has a verification service; failures are only said."""
+    url = sourcify_url()
+    if url:
+        timeout = float(os.environ.get("CTS_SOURCIFY_TIMEOUT", "300"))
+        sourcify.publish(manifest.data["shared"], manifest.path.parent, chain.id, url, timeout=timeout)
+        manifest.save()
+    if not (is_live() and os.environ.get("ETHERSCAN_TOKEN")):
+        return
+    for name, container in shared_containers().items():
+        entry = manifest.data["shared"][name]
+        if entry.get("published", {}).get("etherscan", {}).get("submitted"):
+            continue
+        try:
+            # Brownie flattens the source (imports renamed): the explorer matches all but the metadata hash.
+            submitted = bool(container.publish_source(container.at(entry["address"])))
+            outcome = {"submitted": submitted}
+        except Exception as error:  # publishing is a courtesy; the deployment stands without it
+            print(f"deploy: publishing {name}'s source to the explorer failed: {error}")
+            outcome = {"submitted": False, "error": str(error)}
+        entry.setdefault("published", {})["etherscan"] = outcome
+        manifest.save()
 
 
 # ---------------------------------------------------------------- hromadas
@@ -565,6 +655,8 @@ def main(config_path: str | None = None) -> dict:
         deploy_shared(manifest, deployer, container, name, forwarder) for name, container in IMPLEMENTATIONS
     ]
     factory = deploy_shared(manifest, deployer, HromadaFactory, "HromadaFactory", forwarder, implementations)
+    write_sources(manifest)
+    publish_sources(manifest)
     for spec in hromadas:
         onboard(manifest, factory, deployer, spec)
     print(f"deploy: done; manifest {manifest.path}")

@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.add_report_arguments(report)
     report.set_defaults(handler=_report)
 
+    from cts.chain import verify
+
+    verify_parser = commands.add_parser(
+        "verify-deployment",
+        help="recompile a manifest's stored sources and compare with the code at its addresses",
+    )
+    verify.add_arguments(verify_parser)
+    verify_parser.set_defaults(handler=verify.command)
+
     export = commands.add_parser("export-pabulib", help="write a round's ballots as a pabulib .pb file")
     audit_cli.add_export_arguments(export)
     export.set_defaults(handler=audit_cli.export_pabulib_command)

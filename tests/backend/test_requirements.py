@@ -24,7 +24,7 @@ NOT_IMPORTED = {
     "python-multipart": "FastAPI parses the pages' forms and evidence uploads with it",
 }
 # Distribution name -> module name, where it is not the name with "-" as "_".
-MODULES = {"pyyaml": "yaml", "argon2-cffi": "argon2", "pabulib-checker": "pabulib"}
+MODULES = {"pyyaml": "yaml", "argon2-cffi": "argon2", "pabulib-checker": "pabulib", "py-solc-x": "solcx"}
 
 
 def _pyproject() -> dict[str, list[str]]:

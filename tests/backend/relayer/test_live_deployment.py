@@ -170,6 +170,8 @@ def test_deploy_resume_rerun_then_relay_and_audit(
     }
     for entry in manifest["shared"].values():
         assert w3.eth.get_code(entry["address"]) and entry["code_hash"].startswith("0x")
+        # The resumed run also wrote the verification files of the contracts the killed one deployed.
+        assert (manifest_dir / entry["verification"]["input"]).is_file()
     step_nonces = sorted(step["nonce"] for step in manifest["steps"].values())
     assert step_nonces == list(range(len(step_nonces)))  # one transaction per step, none repeated
     assert nonce(w3) == len(step_nonces)  # and no other transaction was sent
