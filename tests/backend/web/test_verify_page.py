@@ -31,6 +31,7 @@ from cts.core.db import upgrade_database
 from cts.election_replay import ReplayResult, read_election, replay_election, replay_settings
 from cts.models import Language
 from cts.web.i18n import Translator, get_translator
+from cts.web.verify_page import VerifierUnavailableError, load_assets
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -224,3 +225,30 @@ def test_bad_input_gets_a_clear_message_in_the_readers_language(
         answer = verify(page, rpc="http://127.0.0.1:9")  # nothing listens there
         assert "127.0.0.1:9" in answer and answer.startswith("error: "), answer
         page.context.close()
+
+
+def test_the_service_hands_out_the_page_and_publishes_the_round_for_any_origin(replayed: Replayed) -> None:
+    t = get_translator(Language.EN)
+    public = httpx.get(f"{replayed.hromada}/public", cookies={"cts_lang": "en"}, timeout=60)
+    assert f'href="/h/{replayed.result.hromada_key}/audit/verify"' in public.text
+    page = httpx.get(f"{replayed.hromada}/audit/verify?lang=en&round=1", timeout=60)
+    assert page.status_code == 200 and "attachment" not in page.headers.get("content-disposition", "")
+    assert t.gettext("Download this page") in page.text and "download=1" in page.text
+    assert "?lang=uk&amp;round=1" in page.text  # the other language, same round
+    assert (
+        f"ethers.js {json.loads((REPO_ROOT / 'package.json').read_text())['devDependencies']['ethers']}"
+        in page.text
+    )
+
+    results = httpx.get(f"{replayed.hromada}/rounds/{replayed.result.round_id}/results.json", timeout=60)
+    assert results.headers["access-control-allow-origin"] == "*"
+    body = results.json()
+    assert body["state"] == "finalised" and len(body["projects"]) == 8
+    assert all(isinstance(p["weight"], str) for p in body["projects"])  # exact in a browser's JSON.parse
+    missing = httpx.get(f"{replayed.hromada}/rounds/99/results.json", timeout=60)
+    assert missing.status_code == 404 and missing.headers["access-control-allow-origin"] == "*"
+
+
+def test_without_ethers_installed_the_page_says_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(VerifierUnavailableError, match="make setup"):
+        load_assets(tmp_path / "node_modules" / "ethers")
