@@ -8,16 +8,19 @@ auditor types (and to the published results' address, if one is given)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from cts.chain.artifacts import REPO_ROOT
 from cts.models import Hromada
 from cts.web.render import STATIC_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 ETHERS_PACKAGE = REPO_ROOT / "node_modules" / "ethers"
 # The UMD build defines the global `ethers`, which a page without modules (a file opened from disk) needs.
 ETHERS_UMD = Path("dist") / "ethers.umd.min.js"
@@ -36,6 +39,20 @@ class VerifierAssets:
     css: str
     scripts: tuple[str, ...]  # ethers.js first, then the verifier's own
     ethers_version: str
+
+    @property
+    def content_security_policy(self) -> str:
+        """Only these very scripts and styles run (by their hashes); the page may ask any http(s) address,
+        since the auditor chooses the node. Nothing else: no other script, frame, form target or plugin."""
+        scripts = " ".join(_digest(s) for s in self.scripts)
+        return (
+            f"default-src 'none'; script-src {scripts}; style-src {_digest(self.css)}; img-src data:; "
+            "connect-src http: https:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+        )
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 def _inlinable(path: Path, text: str) -> str:
@@ -77,3 +94,11 @@ def hromada_manifest(hromada: Hromada) -> dict[str, Any]:
             }
         },
     }
+
+
+def shareable_rpc_url(url: str) -> str:
+    """The service's RPC URL to suggest to the auditor, unless it may carry the operator's key: providers put
+    keys in the path (/v2/<key>), the query or the user part, so only a bare scheme://host[:port] is shown."""
+    parts = urlsplit(url)
+    bare = parts.scheme in ("http", "https") and not parts.username and not parts.query
+    return url if bare and parts.path in ("", "/") else ""

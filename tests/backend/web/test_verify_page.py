@@ -31,7 +31,7 @@ from cts.core.db import upgrade_database
 from cts.election_replay import ReplayResult, read_election, replay_election, replay_settings
 from cts.models import Language
 from cts.web.i18n import Translator, get_translator
-from cts.web.verify_page import VerifierUnavailableError, load_assets
+from cts.web.verify_page import VerifierUnavailableError, load_assets, shareable_rpc_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -252,3 +252,36 @@ def test_the_service_hands_out_the_page_and_publishes_the_round_for_any_origin(r
 def test_without_ethers_installed_the_page_says_what_is_missing(tmp_path: Path) -> None:
     with pytest.raises(VerifierUnavailableError, match="make setup"):
         load_assets(tmp_path / "node_modules" / "ethers")
+
+
+@pytest.mark.browser
+def test_the_served_page_runs_under_its_content_security_policy(replayed: Replayed, browser: Browser) -> None:
+    """Served, the page's scripts run by their hashes alone; the results are read from the same service."""
+    t = get_translator(Language.EN)
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+    response = page.goto(f"{replayed.hromada}/audit/verify?lang=en&round={replayed.result.round_id}")
+    assert response is not None and "sha256-" in response.headers["content-security-policy"]
+    verdict = verify(page, rpc=replayed.rpc_url)
+    assert plain(verdict) == plain(
+        t.gettext("All %(num)s projects agree: recomputed, on chain and published.", num=8)
+    )
+    assert refused == []
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:8545", True),
+        ("https://rpc.sepolia.org/", True),
+        ("https://eth-sepolia.g.alchemy.com/v2/secret-key", False),
+        ("https://node.example/?apikey=secret", False),
+        ("https://user:secret@node.example", False),
+    ],
+)
+def test_the_services_rpc_url_is_suggested_only_when_it_carries_no_key(url: str, shown: bool) -> None:
+    assert shareable_rpc_url(url) == (url if shown else "")

@@ -18,7 +18,7 @@ from cts.models import Language
 from cts.relayer.schemas import IdParam
 from cts.web.deps import PageDep, ReaderDep
 from cts.web.render import environment
-from cts.web.verify_page import VerifierUnavailableError, hromada_manifest, load_assets
+from cts.web.verify_page import VerifierUnavailableError, hromada_manifest, load_assets, shareable_rpc_url
 
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def verify_page(
         "css": assets.css,
         "scripts": assets.scripts,
         "ethers_version": assets.ethers_version,
-        "rpc_url": page.settings.rpc_url,
+        "rpc_url": shareable_rpc_url(page.settings.rpc_url),
         "manifest_json": _pretty(hromada_manifest(hromada)),
         "hromada_key": hromada.slug,
         "round_id": round_id or "",
@@ -73,11 +73,13 @@ def verify_page(
         "other_lang_name": LANGUAGE_NAMES[other],
     }
     html = environment(chosen).get_template("audit_verify.html").render(page=page, **context)
-    headers = {}
+    headers = {"Content-Security-Policy": assets.content_security_policy}
     if download:
         name = f"cts-verify-{hromada.slug}-{chosen.value}.html"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return HTMLResponse(html, headers=headers)
+    response = HTMLResponse(html, headers=headers)
+    page.finish(response)  # the other security headers, which keep the policy above
+    return response
 
 
 def _pretty(value: Any) -> str:
