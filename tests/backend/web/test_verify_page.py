@@ -2,7 +2,7 @@
 through the relayer on the session's chain, the page downloaded from the service and opened from disk
 (file://, proving it needs nothing of the service), run in Chromium at 360 px against the node's RPC URL:
 it agrees with the chain, the service's published results and `cts audit`; a published result corrupted in
-one project is named; bad input gets a clear message. Screenshots: docs/verify-page-<lang>.png."""
+one project is named; bad input gets a clear message. Screenshots: var/screenshots/verify-page-<lang>/."""
 
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 SMALLEST = REPO_ROOT / "tests" / "data" / "pabulib" / "poland_czestochowa_2020_grabowka.pb"
-DOCS = REPO_ROOT / "docs"
 
 
 @dataclass
@@ -181,12 +180,13 @@ def test_the_verifier_saved_to_disk_agrees_with_the_chain_and_names_a_corrupted_
     assert page.locator(f'[data-project="{corrupted["id"]}"]').get_attribute("data-agree") == "no"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(page, "corrupted")
-    # For docs/audit.md: from the top down to the project that differs (the other seven look alike).
+    # For docs/audit.md (copied there by hand, so that a test run leaves the checkout clean): from the top
+    # down to the project that differs (the other seven look alike).
     box = page.locator(f'[data-project="{corrupted["id"]}"]').bounding_box()
     assert box is not None
     bottom = box["y"] + box["height"] + page.evaluate("window.scrollY")
     clip = {"x": 0, "y": 0, "width": PHONE["width"], "height": int(bottom) + 16}
-    page.screenshot(path=str(DOCS / f"verify-page-{lang}.png"), full_page=True, clip=clip)
+    page.screenshot(path=str(shots.folder / f"verify-page-{lang}.png"), full_page=True, clip=clip)
     page.context.close()
 
 
