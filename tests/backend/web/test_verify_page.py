@@ -221,6 +221,24 @@ def test_bad_input_gets_a_clear_message_in_the_readers_language(
             page.goto(page.url)
             answer = verify(page, **{"rpc": replayed.rpc_url, **fields})
             assert plain(answer) == plain("error: " + t.gettext(message, **values)), fields
+        # The service's record of a hromada (GET /api/h/<slug>) serves as a manifest; this one is of chain 5.
+        record = {"chain_id": 5, "contracts": {"balancedVote": replayed.result.vote_address}}
+        page.goto(page.url)
+        answer = verify(page, manifest=json.dumps(record))
+        expected = t.gettext(
+            "The manifest is for chain %(expected)s, but this node is chain %(found)s.",
+            expected=5,
+            found=Web3(Web3.HTTPProvider(replayed.rpc_url)).eth.chain_id,
+        )
+        assert plain(answer) == plain("error: " + expected)
+        two = {"schema": 1, "chain_id": 5, "hromadas": {"rudky": {}, "dubechne": {}}}
+        page.goto(page.url)
+        answer = verify(page, manifest=json.dumps(two), key="")
+        expected = t.gettext(
+            "The manifest holds several hromadas or not the one named: give one of %(keys)s.",
+            keys="rudky, dubechne",
+        )
+        assert plain(answer) == plain("error: " + expected)
         page.goto(page.url)
         answer = verify(page, rpc="http://127.0.0.1:9")  # nothing listens there
         assert "127.0.0.1:9" in answer and answer.startswith("error: "), answer
