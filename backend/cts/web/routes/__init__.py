@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from cts.web.routes import account, council, loans, public, resident, rounds, verifier
+from cts.web.routes import account, council, loans, public, resident, rounds, verifier, verify
 
 pages_router = APIRouter(include_in_schema=False)
 # The list of hromadas, and signing in and up and the language, at the root: they belong to no hromada.
@@ -30,6 +30,7 @@ HROMADA_ROUTERS = (
     verifier.router,
     council.router,
     public.router,
+    verify.router,
 )
 for router in HROMADA_ROUTERS:
     pages_router.include_router(router, prefix="/h/{slug}")
