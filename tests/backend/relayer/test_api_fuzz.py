@@ -2,9 +2,10 @@
 and signed in as each role, against a real local chain and a real SQLite file: no answer is a server error,
 and none leaks a stack trace, SQL, a file path or key material.
 
-Bounded so that `make test` stays fast: CTS_FUZZ_EXAMPLES examples per operation, mode and identity
-(default 4), derandomised so that every run tries the same inputs. `make fuzz` sets it higher and
-randomises (CTS_FUZZ_RANDOM=1); a failure prints the operation, the identity and the request to replay.
+Bounded so that `make test` stays fast: CTS_API_FUZZ_EXAMPLES examples per operation, mode and identity
+(default 4), derandomised so that every run tries the same inputs. `make fuzz-api` (part of `make fuzz`)
+sets it to 40 and randomises (CTS_FUZZ_RANDOM=1); a failure prints the operation, the identity and the
+request to replay. Its own variable: the contracts' CTS_FUZZ_EXAMPLES (100) once leaked in here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cts.chain.client import Sender
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 
-EXAMPLES = int(os.environ.get("CTS_FUZZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("CTS_API_FUZZ_EXAMPLES", "4"))
 RANDOMISED = os.environ.get("CTS_FUZZ_RANDOM") == "1"
 IDENTITIES = ["anonymous", "resident", "verifier", "coordinator", "council", "outsider"]
 # What must never appear in an answer: traces, SQL, paths, and the words of the libraries below us.
