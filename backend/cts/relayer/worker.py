@@ -87,6 +87,10 @@ ELSEWHERE_LOOKBACK_BLOCKS = 50_000
 ELSEWHERE_PAGE_BLOCKS = 5_000
 # How long a lost batch waits for the event of a request whose nonce is used before giving up on it.
 ELSEWHERE_PATIENCE = timedelta(minutes=10)
+# A sponsor nonce used at the head block only, with no receipt for any attempt, is judged lost after this
+# long, or as soon as a later block is mined: Anvil counts the nonce as used a moment before it serves the
+# block's receipts (issue 15: two workers on PostgreSQL marked their own mined batch abandoned).
+LOST_AT_HEAD_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,8 @@ class RelayerWorker:
     sponsors: dict[str, LocalAccount] = field(default_factory=dict)
     _last_balance_check: float = 0.0
     explainer: FailureExplainer = field(init=False)
+    # Batch id -> when its nonce was first seen used at the head block with no receipt (see _judged_lost).
+    _used_at_head_since: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.explainer = FailureExplainer(self.chain.w3)
@@ -786,13 +792,30 @@ class RelayerWorker:
                 if mined_nonce > batch.nonce:
                     # The nonce is used, yet by none of our attempts: give the actions back to the queue.
                     receipt = self._find_receipt(batch)
-                    if receipt is None:
-                        done += int(self._abandon(session, batch, head))
-                    else:
+                    if receipt is not None:
+                        self._used_at_head_since.pop(batch.id, None)
                         self._settle(session, batch, receipt)
+                    elif self._judged_lost(sponsor, batch, head):
+                        done += int(self._abandon(session, batch, head))
                     continue
+                self._used_at_head_since.pop(batch.id, None)
                 done += self._maybe_bump(session, batch)
         return done
+
+    def _judged_lost(self, sponsor: str, batch: Batch, head: int) -> bool:
+        """Whether a batch whose sponsor nonce is used at `head`, with no receipt for any attempt, is lost:
+        when the nonce was already used a block earlier (that block's receipts are served by now), or when
+        it has been seen so for LOST_AT_HEAD_SECONDS (no later block may come on an idle chain)."""
+        earlier = head > 0 and (
+            self.chain.w3.eth.get_transaction_count(to_checksum_address(sponsor), head - 1) > batch.nonce
+        )
+        first_seen = self._used_at_head_since.setdefault(batch.id, time.monotonic())
+        if earlier and self._find_receipt(batch) is not None:
+            return False  # mined by us after all: settled on the next pass
+        if earlier or time.monotonic() - first_seen >= LOST_AT_HEAD_SECONDS:
+            self._used_at_head_since.pop(batch.id, None)
+            return True
+        return False
 
     def _find_receipt(self, batch: Batch) -> Receipt | None:
         for attempt in reversed(batch.attempts):
