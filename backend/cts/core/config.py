@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         le=24 * 14,
         description="How long before voting closes (chain time) residents are told.",
     )
+    notify_email_max_age_hours: int = Field(
+        default=72,
+        ge=1,
+        description="A case decided longer ago than this (chain time) when first read is told on the page "
+        "only: a service that starts reading a hromada with a history mails nobody their past.",
+    )
     notify_retry_seconds: float = Field(
         default=60,
         gt=0,

@@ -87,9 +87,12 @@ def record_event(
     user_ids: Iterable[int],
     params: Mapping[str, Any],
     chain_time: int,
+    *,
+    email: bool = True,
 ) -> list[Notification]:
     """Tell each of these people of one event, unless they were told already or switched the kind off; queue
-    the e-mail of each who has an address and wants e-mail, when the service has an SMTP server. Flushed, not
+    the e-mail of each who has an address and wants e-mail, when the service has an SMTP server (and
+    ``email``: news too old to mail is told on the page only). Flushed, not
     committed: the caller commits with whatever else the event changes (a producer's cursor). Two producers
     racing meet the unique key (person, hromada, kind, event): the loser's flush fails and it rolls back."""
     wanted = set(user_ids)
@@ -134,7 +137,7 @@ def record_event(
     ]
     session.add_all(made)
     session.flush()  # their ids make the e-mails' Message-IDs
-    if settings.smtp_host:
+    if settings.smtp_host and email:
         for user, notification in zip(people, made, strict=True):
             if user.email and (user.id not in choices or choices[user.id].email):
                 session.add(_email(settings, hromada, user, notification))

@@ -10,6 +10,8 @@
   window tells its hromada's residents ``round:<id>:opened``; within CTS_NOTIFY_ROUND_CLOSING_HOURS of
   ``voteEnd`` it tells them ``round:<id>:closing`` instead (a round first seen that late is told once, as
   closing). A resident who joins while a round is open is told at the next pass.
+- A decision older than CTS_NOTIFY_EMAIL_MAX_AGE_HOURS (chain time) when it is first read is told on the page
+  only: starting on a hromada with a history mails nobody their past.
 - **Milestones** do not exist yet: ``events.record_milestone`` is their hook.
 
 The chain is read before each database transaction, so no transaction stays open while a node answers.
@@ -87,6 +89,11 @@ class NotificationProducer:
 
     def scan_cases(self, hromada: Hromada, chain: ChainContext) -> int:
         latest = int(chain.w3.eth.block_number)
+        # Decisions older than this are told on the page only: a service that starts reading a hromada with a
+        # history (a new installation, a cursor lost) does not mail every resident their whole past.
+        mail_after = (
+            int(chain.w3.eth.get_block(latest)["timestamp"]) - self.settings.notify_email_max_age_hours * 3600
+        )
         with self.session_factory() as session:
             cursor = self._cursor(session, hromada)
             start = cursor.block + 1 if cursor.id is not None else int(hromada.deployed_block or 0)
@@ -106,6 +113,7 @@ class NotificationProducer:
                             self._holders(session, hromada, event.address),
                             event.params,
                             event.chain_time,
+                            email=event.chain_time >= mail_after,
                         )
                     )
                 cursor = self._cursor(session, hromada)

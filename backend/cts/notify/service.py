@@ -39,7 +39,7 @@ class NotificationService:
             if self._chain_away:
                 logger.warning("notify: the chain answers again")
                 self._chain_away = False
-        except (*UNREACHABLE_ERRORS, ChainUnavailableError) as error:
+        except (*UNREACHABLE_ERRORS, ChainUnavailableError) as error:  # type: ignore[misc]
             if not self._chain_away:
                 logger.warning(
                     "notify: %s; e-mails already queued are still sent", describe_unreachable(error)

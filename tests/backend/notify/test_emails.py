@@ -214,6 +214,23 @@ def test_a_kind_switched_off_is_not_told_and_email_switched_off_is_told_on_the_p
     assert emails(world) == []
 
 
+def test_a_decision_first_read_days_later_is_told_on_the_page_only(world: Any, mailbox: Mailbox) -> None:
+    """A service that starts reading a hromada with a history mails nobody their past."""
+    mailbox.start()
+    resident = world.people.residents[0]
+    world.register(resident)
+    old, new = world.submit_cases(world.open_programme(), resident, resident)
+    approve(world, old)
+    travel(world.w3, world.settings.notify_email_max_age_hours * 3600 + 60)
+    approve(world, new)
+    notifier(world).drain()
+    assert [n.params["case"] for n in told(world, resident)] == [old, new]
+    (email,) = mailbox.to(resident.email)
+    assert email["Subject"].startswith(
+        get_translator(Language.UK).gettext("Case #%(case)s approved", case=new)
+    )
+
+
 def test_an_smtp_server_that_is_down_is_tried_again_later_and_nothing_is_lost(
     world: Any, mailbox: Mailbox
 ) -> None:
