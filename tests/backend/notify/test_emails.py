@@ -29,6 +29,7 @@ from cts.models import (
     RelayAction,
     User,
 )
+from cts.notify.events import record_milestone
 from cts.notify.sender import OUTCOME_UNKNOWN
 from cts.web.demo import travel
 from cts.web.i18n import get_translator
@@ -293,3 +294,46 @@ def test_residents_are_told_once_when_voting_opens_and_once_when_it_is_about_to_
     assert closing["Subject"].startswith(uk.gettext("Voting closes soon: %(round)s", round="Бюджет участі"))
     assert uk.when(vote_end) in closing.get_content()
     assert len(mailbox.messages) == 2 * len(residents)
+
+
+def test_the_milestone_hook_tells_the_voters_who_want_it_in_their_language(
+    world: Any, mailbox: Mailbox
+) -> None:
+    """Projects have no milestones yet; whatever records one will call this hook with the project's voters."""
+    mailbox.start()
+    voter, quiet = world.people.residents[:2]
+    speaks(world, voter, "en")
+    factory = world.env.app.state.session_factory
+    with factory() as session:
+        hromada = world.env.hromada_row()
+        session.add(NotificationPreference(user_id=quiet.id, hromada_id=hromada.id, milestone=False))
+        session.flush()
+        facts = {"round_id": 1, "project_id": 2, "project_title": "Світло в укритті", "chain_time": 1}
+        made = record_milestone(
+            session,
+            world.settings,
+            hromada,
+            milestone="lamps",
+            text="Лампи встановлено",
+            voter_ids=[voter.id, quiet.id],
+            **facts,
+        )
+        again = record_milestone(
+            session,
+            world.settings,
+            hromada,
+            milestone="lamps",
+            text="Лампи встановлено",
+            voter_ids=[voter.id],
+            **facts,
+        )
+        session.commit()
+    assert [n.user_id for n in made] == [voter.id] and again == []
+    notifier(world).drain()
+    (email,) = mailbox.messages
+    en = get_translator(Language.EN)
+    assert email["To"] == voter.email
+    assert email["Subject"].startswith(
+        en.gettext("News of a project you voted for: %(project)s", project="Світло в укритті")
+    )
+    assert "Лампи встановлено" in email.get_content()
