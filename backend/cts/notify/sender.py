@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 
 from sqlalchemy import ColumnElement, and_, select, update
@@ -78,10 +79,10 @@ def build_message(settings: Settings, email: NotificationEmail) -> EmailMessage:
     message["Subject"] = email.subject
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id
-    message["Content-Language"] = email.language.value
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a notification
     # text/plain; charset=utf-8, quoted-printable: 7-bit clean for any server (no 8BITMIME needed).
     message.set_content(email.body, cte="quoted-printable")
+    message["Content-Language"] = email.language.value  # after set_content, which clears Content-*
     return message
 
 
@@ -249,14 +250,19 @@ class EmailSender:
             self._close()
             return False
         try:
-            smtp.data(message.as_bytes())
-        except smtplib.SMTPDataError as error:  # the server answered: it did not take the message
+            # CRLF line ends: smtplib sends bytes as they are, and a server reads a bare LF as no line end.
+            code, reply = smtp.data(message.as_bytes(policy=SMTP_POLICY))
+        except smtplib.SMTPDataError as error:  # DATA itself refused (not 354): nothing went
             self._close()
             self._check(error.smtp_code, error.smtp_error, "DATA")
             raise Retry(f"DATA: {error.smtp_code}") from None
         except (smtplib.SMTPException, OSError) as error:
             self._close()
             raise Unknown(f"{type(error).__name__}: {error}"[:400]) from None
+        if code != 250:  # the server answered the message: it did not take it (smtplib does not raise)
+            self._close()
+            self._check(code, reply, "end of DATA")
+            raise Retry(f"end of DATA: {code}")
         return True
 
     @staticmethod

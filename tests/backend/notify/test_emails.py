@@ -264,6 +264,7 @@ def test_residents_are_told_once_when_voting_opens_and_once_when_it_is_about_to_
     people = world.people
     world.register(*people.residents[:2])
     speaks(world, people.residents[1], "en")
+    world.open_programme()  # the fund's capital, from which the round reserves its fund
     round_id = world.voting_round([(people.residents[0], "Лавки в парку", 1_200_000)], vote_days=3)
     service = notifier(world)
     service.drain()
