@@ -27,8 +27,8 @@ def a_week_of_news(world: World) -> Any:
     """A case approved, a case rejected in the verifier's words, a round open for voting; then the producer's
     pass (no SMTP server here: the page alone)."""
     people, cases = world.people, world.hromada.cases.functions
-    resident = people.residents[0]
-    world.register(resident)
+    resident, pitcher = people.residents[:2]
+    world.register(resident, pitcher)
     approved, rejected = world.submit_cases(world.open_programme(reward=4), resident, resident)
     world.driver.do(people.verifier, cases.approveCase(approved))
     public_id = world.driver.queue(people.verifier, cases.rejectCase(rejected, 4))
@@ -47,7 +47,7 @@ def a_week_of_news(world: World) -> Any:
         )
         session.commit()
     world.driver.wait(public_id)
-    world.voting_round([(people.residents[1], "Лавки в парку", 1_200_000)], vote_days=3)
+    world.voting_round([(pitcher, "Лавки в парку", 1_200_000)], vote_days=3)
     assert NotificationService(world.settings, factory).producer.run_once() >= 3
     return resident
 
