@@ -112,18 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=demo_command)
 
     from cts.backup import add_commands as add_backup_commands
+    from cts.notify.cli import add_commands as add_notify_commands
     from cts.operator_cli import add_commands as add_operator_commands
     from cts.relayer.cli import add_commands as add_service_commands
 
     add_service_commands(commands)
     add_operator_commands(commands)
     add_backup_commands(commands)
+    add_notify_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # The services (`serve`, `relayer run`) log JSON lines for a log collector; the other commands plain text.
+    # The services (`serve`, `relayer run`, `notify run`) log JSON lines for a log collector; the other
+    # commands plain text.
     configure_logging(json_lines=getattr(args, "log_format", "text") == "json")
     restore_recursion_limit()  # after the imports: see cts.core.limits
     handler = args.handler

@@ -174,6 +174,59 @@ class Settings(BaseSettings):
     relayer_max_in_flight: int = Field(default=4, ge=1, description="Unmined batches per sponsor account.")
     relayer_poll_seconds: float = Field(default=0.5, gt=0, description="Idle pause of the worker loop.")
 
+    # --- Notifications (cts.notify; docs/notifications.md) --------------------------------------------
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address residents open the pages at: notification e-mails' links start with it.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="The SMTP server that sends notification e-mails; without it no e-mail is sent (the "
+        "pages still show the notifications).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465), or none (a relay on this machine).",
+    )
+    smtp_user: str | None = Field(default=None, description="Login at the SMTP server, if it asks for one.")
+    smtp_password: SecretStr | None = Field(default=None, repr=False)
+    smtp_from: str = Field(
+        default="CTS <noreply@localhost>",
+        description="The From of notification e-mails: a name and an address.",
+    )
+    smtp_timeout_seconds: float = Field(default=20, gt=0, description="How long one SMTP call may take.")
+    notify_poll_seconds: float = Field(
+        default=5, gt=0, description="Pause between two passes of `cts notify run` (events, then e-mails)."
+    )
+    notify_round_closing_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 14,
+        description="How long before voting closes (chain time) residents are told.",
+    )
+    notify_email_max_age_hours: int = Field(
+        default=72,
+        ge=1,
+        description="A case decided longer ago than this (chain time) when first read is told on the page "
+        "only: a service that starts reading a hromada with a history mails nobody their past.",
+    )
+    notify_retry_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="The first wait before an e-mail the server did not take is tried again; "
+        "it doubles with each try, up to an hour.",
+    )
+    notify_max_attempts: int = Field(
+        default=10, ge=1, description="Tries before an e-mail is given up as failed."
+    )
+    notify_claim_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="How long a sender holds an e-mail it took: one that dies is replaced after this. Longer "
+        "than a whole SMTP exchange (a few times CTS_SMTP_TIMEOUT_SECONDS).",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _read_master_key_file(cls, data: Any) -> Any:
@@ -205,6 +258,21 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"the master key is too short: at least {MASTER_KEY_MIN_LENGTH} characters are needed"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_password_in_clear(self) -> Self:
+        """An SMTP password never crosses the network unencrypted: `none` is for a relay on this machine."""
+        loopback = self.smtp_host in ("localhost", "127.0.0.1", "::1")
+        if (
+            self.smtp_host
+            and self.smtp_security == "none"
+            and self.smtp_password is not None
+            and not loopback
+        ):
+            raise ValueError(
+                "CTS_SMTP_SECURITY=none would send the SMTP password unencrypted: use starttls or tls"
+            )
         return self
 
     def sponsor_keys(self) -> list[str]:

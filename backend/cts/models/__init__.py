@@ -3,6 +3,14 @@
 
 from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
+from cts.models.notifications import (
+    EmailStatus,
+    Notification,
+    NotificationCursor,
+    NotificationEmail,
+    NotificationKind,
+    NotificationPreference,
+)
 from cts.models.ratelimit import RateLimitBucket
 from cts.models.relayer import (
     ActionClaim,
@@ -23,10 +31,16 @@ __all__ = [
     "Batch",
     "BatchAttempt",
     "BatchStatus",
+    "EmailStatus",
     "Hromada",
     "IdempotencyRecord",
     "Language",
     "Membership",
+    "Notification",
+    "NotificationCursor",
+    "NotificationEmail",
+    "NotificationKind",
+    "NotificationPreference",
     "RateLimitBucket",
     "RejectionNote",
     "RelayAction",

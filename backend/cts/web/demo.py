@@ -518,9 +518,9 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """`cts demo`: a local chain, CTS deployed, the demo hromada seeded; then the API and pages (`cts serve`)
-    and the relayer worker (`cts relayer run`) in processes of their own, watched and restarted until
-    Ctrl-C, which stops them all and the chain."""
+    """`cts demo`: a local chain, CTS deployed, the demo hromada seeded; then the API and pages (`cts serve`),
+    the relayer worker (`cts relayer run`) and the notifications (`cts notify run`) in processes of their own,
+    watched and restarted until Ctrl-C, which stops them all and the chain."""
     import shutil
 
     from cts.chain.artifacts import REPO_ROOT
@@ -563,6 +563,7 @@ def demo_command(args: argparse.Namespace) -> int:
         serve = ["serve", "--host", args.host, "--port", str(args.port), "--log-level", "warning"]
         children.add("api", [*serve, "--log-format", "text"])
         children.add("worker", ["relayer", "run", "--log-format", "text"])
+        children.add("notify", ["notify", "run", "--log-format", "text"])
         children.start_all()
         if not wait_for_http(f"{base_url}/api/docs", timeout=60, stop=stop):
             if stop.is_set():
@@ -576,8 +577,10 @@ def demo_command(args: argparse.Namespace) -> int:
         print("\n".join(result.lines(base_url)))
         print(f"All hromadas: {base_url}/   API: {base_url}/api/docs   Stop with Ctrl-C.")
         print(
-            "The API (cts serve) and the relayer worker (cts relayer run) run as processes of their own; "
-            f"one that dies is restarted.\n  Their logs: {folder}/api.log, worker.log; their process ids: "
+            "The API (cts serve), the relayer worker (cts relayer run) and the notifications (cts notify "
+            "run; no e-mail without CTS_SMTP_HOST) run as processes of their own; one that dies is "
+            "restarted.\n"
+            f"  Their logs: {folder}/api.log, worker.log, notify.log; their process ids: "
             f"{folder}/processes.json (kill one to restart it).\n  Their settings, master key by file: "
             f"{files.env_file}; e.g. one more worker by hand: set -a; . {files.env_file}; set +a; "
             "bin/cts relayer run"

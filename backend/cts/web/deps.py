@@ -45,7 +45,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language"})
+NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language", "notifications_saved"})
 
 # Navigation in a hromada by role: (path within the hromada, the name of its label in the "nav" family of
 # cts.web.messages). The first entry is the role's home page. Every path is under /h/<slug>.

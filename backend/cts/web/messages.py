@@ -275,6 +275,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "signed_out": _("You have signed out."),
             "welcome": _("Your account is ready. Welcome!"),
             "language": _("Language changed."),
+            "notifications_saved": _("Your choices are saved."),
         },
         "history": {
             "migration": pgettext("RV movement", "Moved to a new wallet"),

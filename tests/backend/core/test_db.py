@@ -34,8 +34,12 @@ TABLES = {
     "relay_action_claims",
     "hromadas",
     "memberships",
+    "notifications",
+    "notification_emails",
+    "notification_preferences",
+    "notification_cursors",
 }
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007_notifications"
 
 
 @pytest.fixture

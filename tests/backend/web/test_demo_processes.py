@@ -1,5 +1,6 @@
-"""`cts demo` as a user runs it: the chain, the API and the relayer worker in processes of their own, a child
-that dies restarted while the others go on, the master key kept in a file, and Ctrl-C stopping them all."""
+"""`cts demo` as a user runs it: the chain, the API, the relayer worker and the notifications in processes of
+their own, a child that dies restarted while the others go on, the master key kept in a file, and Ctrl-C
+stopping them all."""
 
 from __future__ import annotations
 
@@ -85,8 +86,10 @@ def test_the_demo_runs_its_parts_as_processes_restarts_a_dead_one_and_stops_them
             assert (folder / secret).read_text().strip() not in said()
         assert "CTS_MASTER_KEY_FILE=" in (folder / "demo.env").read_text()
         first = ids(folder)
-        assert set(first) == {"api", "worker", "chain"} and all(alive(pid) for pid in first.values())
-        assert len(set(first.values())) == 3 and demo.pid not in first.values()
+        assert set(first) == {"api", "worker", "notify", "chain"} and all(
+            alive(pid) for pid in first.values()
+        )
+        assert len(set(first.values())) == 4 and demo.pid not in first.values()
         seen.update(first.values())
         docs = f"http://127.0.0.1:{port}/api/docs"
         assert answers(docs)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from cts.web.routes import account, council, loans, public, resident, rounds, verifier, verify
+from cts.web.routes import account, council, loans, notifications, public, resident, rounds, verifier, verify
 
 pages_router = APIRouter(include_in_schema=False)
 # The list of hromadas, and signing in and up and the language, at the root: they belong to no hromada.
@@ -25,6 +25,7 @@ HROMADA_ROUTERS = (
     hromada_account_router,
     public.home_router,
     resident.router,
+    notifications.router,
     loans.router,
     rounds.router,
     verifier.router,

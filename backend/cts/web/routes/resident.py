@@ -25,6 +25,7 @@ from cts.web.routes.common import (
     rejection_reasons,
     resident_of,
 )
+from cts.web.routes.notifications import unread_count
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +90,7 @@ def my_page(page: ResidentPage, reader: ReaderDep) -> Response:
             "actions": actions,
             "action_times": reader.action_times(actions),
             "linked": linked_records(page, reader, resident.id, address),
+            "unread": unread_count(page.session, page.user.id, page.hromada_id),
         },
     )
 
