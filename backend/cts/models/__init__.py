@@ -3,6 +3,7 @@
 
 from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
+from cts.models.journals import JournalImport, JournalLine
 from cts.models.ratelimit import RateLimitBucket
 from cts.models.relayer import (
     ActionClaim,
@@ -25,6 +26,8 @@ __all__ = [
     "BatchStatus",
     "Hromada",
     "IdempotencyRecord",
+    "JournalImport",
+    "JournalLine",
     "Language",
     "Membership",
     "RateLimitBucket",

@@ -34,8 +34,10 @@ TABLES = {
     "relay_action_claims",
     "hromadas",
     "memberships",
+    "journal_imports",
+    "journal_lines",
 }
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007_journals"
 
 
 @pytest.fixture
