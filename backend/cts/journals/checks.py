@@ -29,7 +29,7 @@ from cts.errors import NotFoundError
 from cts.models import ActionStatus, JournalImport, JournalLine, RelayAction, Role, User
 from cts.schemas import normalize_login
 from cts.web.i18n import kyiv
-from cts.web.reads import ChainReader, ProgrammeView
+from cts.web.reads import ChainReader, ProgrammeView, chain_read
 
 LIVE = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 _PROGRAMME_NUMBER = re.compile(r"(?:#|№|no\.?\s*)?\s*(\d{1,9})", re.IGNORECASE)
@@ -134,6 +134,7 @@ class JournalChecker:
             return self.programmes.get(int(match.group(1)))
         return self._by_title.get(text.strip().casefold())
 
+    @chain_read
     def _cases(self, programme_id: int) -> dict[str, tuple[int, int]]:
         """The programme's cases on chain, read once: evidence hash (hex) -> (case id, resident id)."""
         if programme_id not in self._on_chain:
@@ -152,6 +153,7 @@ class JournalChecker:
         found = self._cases(programme_id).get(key)
         return found[0] if found is not None else None
 
+    @chain_read
     def committed(self, programme: ProgrammeView, resident_id: int) -> int:
         """The RV a resident earned in a programme, and would earn if their pending cases were approved."""
         pair = (programme.id, resident_id)

@@ -10,6 +10,7 @@ page follows each line's action.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from cts.core.db import utcnow
 from cts.errors import CTSError
 from cts.journals.checks import JournalChecker, resident_address
-from cts.journals.reading import RawLine, read_journal
+from cts.journals.reading import RawLine, clean_text, read_journal
 from cts.models import ActionStatus, JournalImport, JournalLine, User
 from cts.relayer.claims import ActionAlreadyQueuedError
 from cts.relayer.errors import ContractRefusedError
@@ -42,7 +43,8 @@ def create_import(
     journal = JournalImport(
         hromada=checker.slug,
         user_id=user.id,
-        file_name=(file_name or "journal")[:FILE_NAME_MAX],
+        # Only the name, as text: a browser may send a path, a client anything.
+        file_name=(clean_text(re.split(r"[\\/]", file_name)[-1]) or "journal")[:FILE_NAME_MAX],
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_kind=kind,
     )

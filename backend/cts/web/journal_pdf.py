@@ -61,7 +61,7 @@ def journal_template(t: Translator, hromada_name: str, programme: ProgrammeView)
 
     def line(text: str, size: float = 10, style: str = "") -> None:
         pdf.set_font("DejaVu", style, size)
-        pdf.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line(title, 16, "B")
     line(hromada_name, 11)

@@ -3,7 +3,7 @@ its preview line by line, record its good lines through the relayer, follow them
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel
@@ -57,12 +57,15 @@ class JournalFileRefusedError(InvalidInputError):
         self.code = error.code  # type: ignore[misc]
 
 
+LineState = Literal["good", "bad", "queued", "submitted", "confirmed", "failed", "expired"]
+
+
 class JournalLinePublic(BaseModel):
     """One line of the journal: what it says, and where it stands (``good``: ready to record; ``bad``: will
     not be recorded, ``reason`` says why; otherwise its action's status)."""
 
     row: int
-    state: Literal["good", "bad", "queued", "submitted", "confirmed", "failed", "expired"]
+    state: LineState
     reason: str | None
     message: str
     date: str | None
@@ -88,12 +91,12 @@ class JournalPublic(BaseModel):
         lines = []
         for line in journal.lines:
             action = line.action
-            state = action.status.value if action is not None else ("bad" if line.reason else "good")
+            state = cast(LineState, action.status.value if action else ("bad" if line.reason else "good"))
             message = action_text(t, action) if action is not None else reason_text(t, line)
             lines.append(
                 JournalLinePublic(
                     row=line.row,
-                    state=state,  # type: ignore[arg-type]
+                    state=state,
                     reason=line.reason,
                     message=message,
                     date=line.date,
