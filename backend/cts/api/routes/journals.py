@@ -3,7 +3,7 @@ its preview line by line, record its good lines through the relayer, follow them
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel
@@ -91,7 +91,7 @@ class JournalPublic(BaseModel):
         lines = []
         for line in journal.lines:
             action = line.action
-            state = cast(LineState, action.status.value if action else ("bad" if line.reason else "good"))
+            state: LineState = action.status.value if action else ("bad" if line.reason else "good")
             message = action_text(t, action) if action is not None else reason_text(t, line)
             lines.append(
                 JournalLinePublic(
