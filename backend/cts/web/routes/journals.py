@@ -3,6 +3,8 @@ line, record the good lines through the relayer and follow them; and the printab
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Response
 
 from cts.api.deps import RelayerDep
@@ -21,7 +23,7 @@ from cts.models import JournalImport, User
 from cts.relayer.schemas import IdParam
 from cts.web.deps import CouncilPage, FormDep, Page, ReaderDep
 from cts.web.forms import FormState, handle_form
-from cts.web.journal_messages import column_names, file_error, reason_text
+from cts.web.journal_messages import column_names, day, file_error, reason_text
 from cts.web.journal_pdf import journal_template
 from cts.web.reads import ChainReader
 from cts.web.routes.common import action_text
@@ -104,6 +106,10 @@ def render_journal(
                 line.id: action_text(page.t, line.action) for line in journal.lines if line.action is not None
             },
             "names": names,
+            # A date read from the file in the reader's way; the text as written when it could not be read.
+            "dates": {
+                line.id: day(page.t, date.fromisoformat(line.date)) for line in journal.lines if line.date
+            },
             "columns": column_names(page.t),
             # The council records with the contract's coordinator role, which onboarding gave its address.
             "can_record": reader.has_role("COORDINATOR_ROLE", page.user.wallet.address),
