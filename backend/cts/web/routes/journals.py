@@ -128,6 +128,7 @@ def record_journal(
     public_id: str, page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
 ) -> Response:
     journal = _journal(page, public_id)
+    sent_before = {line.id for line in journal.lines if line.action_id is not None}
 
     def act() -> str:
         assert page.user is not None
@@ -137,7 +138,16 @@ def record_journal(
 
     def rerender(status: int) -> Response:
         page.session.expire_all()  # what was committed before a stop, not what was rolled back
-        return render_journal(page, reader, _journal(page, public_id), form.state("record"), status)
+        again = _journal(page, public_id)
+        queued = sum(1 for line in again.lines if line.action_id is not None and line.id not in sent_before)
+        if queued:  # a stop half-way: say what was done before the reason it stopped
+            form.message = page.t.ngettext(
+                "%(num)s line was queued; the others were not: %(reason)s",
+                "%(num)s lines were queued; the others were not: %(reason)s",
+                queued,
+                reason=form.message,
+            )
+        return render_journal(page, reader, again, form.state("record"), status)
 
     return handle_form(page, form, act, rerender)
 
