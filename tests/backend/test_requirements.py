@@ -22,9 +22,16 @@ LEFT_OUT = {"gurobipy"}  # declared by pabutools, imported only by pabutools.ana
 NOT_IMPORTED = {
     "coincurve": "eth-keys signs with it when installed (60x faster than its pure-Python backend)",
     "python-multipart": "FastAPI parses the pages' forms and evidence uploads with it",
+    "defusedxml": "openpyxl parses an uploaded journal's XML with it when it is installed (entity attacks)",
 }
 # Distribution name -> module name, where it is not the name with "-" as "_".
-MODULES = {"pyyaml": "yaml", "argon2-cffi": "argon2", "pabulib-checker": "pabulib", "py-solc-x": "solcx"}
+MODULES = {
+    "pyyaml": "yaml",
+    "argon2-cffi": "argon2",
+    "pabulib-checker": "pabulib",
+    "py-solc-x": "solcx",
+    "fpdf2": "fpdf",
+}
 
 
 def _pyproject() -> dict[str, list[str]]:

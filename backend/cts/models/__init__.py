@@ -3,6 +3,7 @@
 
 from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
+from cts.models.journals import JournalImport, JournalLine
 from cts.models.notifications import (
     EmailStatus,
     Notification,
@@ -34,6 +35,8 @@ __all__ = [
     "EmailStatus",
     "Hromada",
     "IdempotencyRecord",
+    "JournalImport",
+    "JournalLine",
     "Language",
     "Membership",
     "Notification",

@@ -32,7 +32,9 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("registry", "releaseResident"): COUNCIL,  # a resident who moved away (see docs/design.md)
     ("registry", "addMovedResident"): COUNCIL,  # a resident who moved here, with a link to the first record
     ("usefulCases", "submitCase"): RESIDENTS,
-    ("usefulCases", "recordCase"): COORDINATORS,
+    # The council too: it imports coordinators' paper journals (cts.journals), with the contract's coordinator
+    # role that onboarding gives its address.
+    ("usefulCases", "recordCase"): COORDINATORS | COUNCIL,
     ("usefulCases", "approveCase"): VERIFIERS,
     ("usefulCases", "approveCases"): VERIFIERS,
     ("usefulCases", "rejectCase"): VERIFIERS,

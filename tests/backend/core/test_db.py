@@ -38,8 +38,10 @@ TABLES = {
     "notification_emails",
     "notification_preferences",
     "notification_cursors",
+    "journal_imports",
+    "journal_lines",
 }
-HEAD_REVISION = "0007_notifications"
+HEAD_REVISION = "0008_journals"
 
 
 @pytest.fixture

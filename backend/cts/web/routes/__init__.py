@@ -3,7 +3,18 @@
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from cts.web.routes import account, council, loans, notifications, public, resident, rounds, verifier, verify
+from cts.web.routes import (
+    account,
+    council,
+    journals,
+    loans,
+    notifications,
+    public,
+    resident,
+    rounds,
+    verifier,
+    verify,
+)
 
 pages_router = APIRouter(include_in_schema=False)
 # The list of hromadas, and signing in and up and the language, at the root: they belong to no hromada.
@@ -30,6 +41,7 @@ HROMADA_ROUTERS = (
     rounds.router,
     verifier.router,
     council.router,
+    journals.router,
     public.router,
     verify.router,
 )
