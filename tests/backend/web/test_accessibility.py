@@ -164,7 +164,7 @@ def test_axe_finds_what_it_should_on_a_page_made_to_fail(browser: Browser) -> No
     )
     found = {violation["id"] for violation in axe_violations(page)}
     context.close()
-    assert found == {"html-has-lang", "image-alt", "label"}
+    assert {"html-has-lang", "image-alt", "label"} <= found
 
 
 def test_every_page_opens(walk: Walk) -> None:
@@ -178,7 +178,7 @@ def test_every_page_opens(walk: Walk) -> None:
 
 def test_axe_finds_no_wcag_violation_on_any_page(walk: Walk) -> None:
     found = [describe_violations(v.where, v.violations) for v in walk.visits if v.violations]
-    assert not found, "axe-core (WCAG 2.0/2.1 A and AA):\n" + "\n".join(found)
+    assert not found, "axe-core (WCAG 2.0/2.1 A and AA, best practices):\n" + "\n".join(found)
 
 
 def test_every_page_fits_a_phone_at_200_percent_text(walk: Walk) -> None:
