@@ -45,8 +45,8 @@ RUN_AXE = """async (tags) => {
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations (WCAG A/AA and best practices) on the page as it is now (the context must bypass the pages' CSP,
-    which allows only the service's own scripts)."""
+    """axe-core's violations (WCAG A/AA and best practices) on the page as it is now (the browser context
+    must bypass the pages' CSP, which allows only the service's own scripts)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source())
     violations: list[dict[str, Any]] = page.evaluate(RUN_AXE, AXE_TAGS)

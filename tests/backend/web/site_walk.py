@@ -124,13 +124,13 @@ class Site:
             "/h/{slug}/council/fund": [("council", f"{b}/council/fund")],
         }
 
-    def visits(self) -> dict[str, list[str]]:
-        """By role, the addresses it opens, in order (plus an unknown address: the 404 page)."""
-        by_role: dict[str, list[str]] = {role: [] for role in ROLES}
-        for visits in self.plan().values():
+    def visits(self) -> dict[str, list[tuple[str, str]]]:
+        """By role, the (route, address) pairs it opens, in order, and an unknown address: the 404 page."""
+        by_role: dict[str, list[tuple[str, str]]] = {role: [] for role in ROLES}
+        for route, visits in self.plan().items():
             for role, path in visits:
-                by_role[role].append(path)
-        by_role["anonymous"].append(f"{self.base}/no-such-page")
+                by_role[role].append((route, path))
+        by_role["anonymous"].append(("404", f"{self.base}/no-such-page"))
         return by_role
 
 
