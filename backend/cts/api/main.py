@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from cts import __version__
 from cts.api.errors import register_exception_handlers
@@ -22,6 +23,7 @@ from cts.hromadas import HromadaDirectory, sync_manifest
 from cts.web.app import install_web
 
 API_PREFIX = "/api"
+GZIP_MINIMUM_BYTES = 1_000  # below about one packet, compressing saves nothing
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix=API_PREFIX)
     install_metrics(app, settings, app.state.session_factory)  # before the pages' catch-all routes
     install_web(app)  # the pages at "/" and /static (see cts.web)
+    # Pages, styles, scripts and JSON compressed for slow links (docs/accessibility.md, "Page weight"); the
+    # pages' CSRF tokens are masked afresh each time for that reason (cts.web.deps.Page.csrf_token).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=6)
     # Outer: a body too large or nested too deeply is refused before anything parses it.
     app.add_middleware(RequestLimitsMiddleware, max_form_bytes=max_form_bytes(settings.evidence_max_bytes))
     # Outside that still: even a refused request has its id and its access log line.

@@ -4,15 +4,18 @@ for everything outside /api (which keeps its JSON errors)."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlencode
+from os import PathLike
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from cts.api import errors as api_errors
 from cts.core.db import utcnow
@@ -21,7 +24,7 @@ from cts.errors import CTSError, ServiceUnavailableError
 from cts.models import Language
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
 from cts.web.i18n import get_translator
-from cts.web.render import STATIC_DIR
+from cts.web.render import STATIC_DIR, static_version
 from cts.web.routes import pages_router
 
 logger = logging.getLogger(__name__)
@@ -114,13 +117,37 @@ def handle_unexpected_error(request: Request, error: Exception) -> Response:
         return page.error_page(500, _status_heading(page, 500), page.t.error("internal_error"))
 
 
+class StaticAssets(StaticFiles):
+    """The pages' CSS, scripts and icon. The pages name each by its content (``static_url``: ``?v=`` and a
+    hash), so a browser may keep that address for a year without asking again: a slow link pays for them
+    once. Any other address of a file is checked again each time (its ETag makes that cheap)."""
+
+    def file_response(
+        self,
+        full_path: PathLike[str] | str,
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        name = self.get_path(scope).replace(os.sep, "/")
+        versioned = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v") == [
+            static_version(name)
+        ]
+        response.headers["Cache-Control"] = (
+            "public, max-age=31536000, immutable" if versioned else "public, no-cache"
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
 def install_web(app: FastAPI) -> None:
     """Add the pages at "/", their static files at /static, and error pages for everything outside /api
     (the API keeps its JSON errors). The compiled translations are loaded now: without them the service does
     not start (CatalogMissingError says how to compile them)."""
     for lang in Language:
         get_translator(lang)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.add_exception_handler(SignInRequired, handle_sign_in_required)
     app.add_exception_handler(PageForbidden, handle_forbidden)

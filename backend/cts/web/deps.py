@@ -34,6 +34,7 @@ from cts.web.reads import ChainReader, build_read_context
 from cts.web.render import render_template
 
 CSRF_COOKIE = "cts_csrf"
+CSRF_BYTES = 32  # an HMAC-SHA256
 LANGUAGE_COOKIE = "cts_lang"
 ONE_YEAR = 365 * 24 * 3600
 # No request leaves for another site: scripts, styles, fonts and images are all our own.
@@ -148,24 +149,39 @@ class Page:
     def t(self) -> Translator:
         return get_translator(self.lang)
 
-    def _csrf_for(self, message: bytes) -> str:
-        return hmac.new(_csrf_key(self.settings), message, hashlib.sha256).hexdigest()
+    def _csrf_for(self, message: bytes) -> bytes:
+        return hmac.new(_csrf_key(self.settings), message, hashlib.sha256).digest()
 
     @property
-    def csrf_token(self) -> str:
-        """The token the page's forms carry: bound to the login session, or (signed out) to the random
+    def _csrf_secret(self) -> bytes:
+        """What the page's forms prove: bound to the login session, or (signed out) to the random
         ``cts_csrf`` cookie. Another site can neither read it nor make it."""
         if self.auth_session is not None:
             return self._csrf_for(b"session:" + self.auth_session.token_hash.encode())
         return self._csrf_for(b"anonymous:" + self.csrf_cookie.encode())
 
+    @property
+    def csrf_token(self) -> str:
+        """The token a form carries: the secret under a fresh random mask each time it is written. The pages
+        are compressed (gzip), and a secret written the same way on every page beside text an attacker
+        chooses could be guessed from the compressed sizes (BREACH); masked, it never repeats."""
+        mask = secrets.token_bytes(CSRF_BYTES)
+        return (mask + bytes(a ^ b for a, b in zip(mask, self._csrf_secret, strict=True))).hex()
+
     def csrf_matches(self, token: str) -> bool:
         """A form made for this session, or made while signed out in this browser (so that a sign-up sent
         again after it signed the person in still finds its earlier result)."""
-        expected = [self.csrf_token]
+        try:
+            raw = bytes.fromhex(token)
+        except ValueError:
+            return False
+        if len(raw) != 2 * CSRF_BYTES:
+            return False
+        secret = bytes(a ^ b for a, b in zip(raw[:CSRF_BYTES], raw[CSRF_BYTES:], strict=True))
+        expected = [self._csrf_secret]
         if self.auth_session is not None and not self.new_csrf_cookie:
             expected.append(self._csrf_for(b"anonymous:" + self.csrf_cookie.encode()))
-        return any(hmac.compare_digest(token.encode(), candidate.encode()) for candidate in expected)
+        return any(hmac.compare_digest(secret, candidate) for candidate in expected)
 
     @property
     def here(self) -> str:

@@ -7,13 +7,13 @@ page never sees another request's language."""
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from cts import __version__
 from cts.models import Language
 from cts.web.forms import FormState
 from cts.web.i18n import get_translator
@@ -24,9 +24,16 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+@cache
+def static_version(name: str) -> str:
+    """The start of the file's SHA-256: its URL changes whenever its content does."""
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
 def static_url(name: str) -> str:
-    """A static file's URL, versioned so that a new release is never served from an old cache."""
-    return f"/static/{name}?v={__version__}"
+    """A static file's URL, named by its content, so that browsers may keep it for a year (StaticAssets) and
+    a changed file is never served from an old cache."""
+    return f"/static/{name}?v={static_version(name)}"
 
 
 @cache

@@ -9,19 +9,16 @@ same reason this conftest also offers the names the relayer tests import from th
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from web3 import Web3
-from web_helpers import CHROMIUM_ARGS, Served, Shots, World, make_world, relayer_helpers
+from web_helpers import CHROMIUM_ARGS, Served, Shots, World, make_world, relayer_helpers, serve
 
 from cts.chain.client import Sender
-from cts.chain.localnode import LocalNode, free_port
+from cts.chain.localnode import LocalNode
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 
@@ -81,28 +78,8 @@ def served(
         background_worker=True,
         environment="development",  # plain http on 127.0.0.1: cookies without the Secure flag
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(world.env.app, host="127.0.0.1", port=port, log_level="warning"))
-    result = Served(world, f"http://127.0.0.1:{port}", server)
-    worker = world.env.worker
-    result.threads = [
-        threading.Thread(target=server.run, name="uvicorn", daemon=True),
-        threading.Thread(target=worker.run_forever, args=(result.stop,), name="relayer-worker", daemon=True),
-    ]
-    for thread in result.threads:
-        thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    with serve(world) as result:
         yield result
-    finally:
-        server.should_exit = True
-        result.stop.set()
-        for thread in result.threads:
-            thread.join(timeout=15)
-        worker.release_leases()
 
 
 @pytest.fixture(scope="session")

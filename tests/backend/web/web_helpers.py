@@ -16,7 +16,8 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +28,7 @@ from web3 import Web3
 
 from cts.chain.artifacts import REPO_ROOT
 from cts.chain.client import Sender
-from cts.chain.localnode import LocalNode
+from cts.chain.localnode import LocalNode, free_port
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.models import User
@@ -249,6 +250,33 @@ class Served:
     server: uvicorn.Server
     threads: list[threading.Thread] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+
+
+@contextmanager
+def serve(world: World) -> Iterator[Served]:
+    """The world's app served by uvicorn on a free port, and its relayer worker, each in a thread."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(world.env.app, host="127.0.0.1", port=port, log_level="warning"))
+    result = Served(world, f"http://127.0.0.1:{port}", server)
+    worker = world.env.worker
+    result.threads = [
+        threading.Thread(target=server.run, name="uvicorn", daemon=True),
+        threading.Thread(target=worker.run_forever, args=(result.stop,), name="relayer-worker", daemon=True),
+    ]
+    for thread in result.threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield result
+    finally:
+        server.should_exit = True
+        result.stop.set()
+        for thread in result.threads:
+            thread.join(timeout=15)
+        worker.release_leases()
 
 
 class Shots:
