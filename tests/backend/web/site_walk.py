@@ -13,8 +13,10 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fastapi.routing import APIRoute
 from pydantic import SecretStr
@@ -42,6 +44,7 @@ NOT_PAGES = {
     "/h/{slug}/rounds/{round_id}/export.pb",  # a pabulib file
     "/h/{slug}/rounds/{round_id}/results.json",  # the round's figures for the verifier
     "/h/{slug}/evidence/{name}",  # an evidence photo, for verifiers
+    "/h/{slug}/council/journals/template/{programme_id}.pdf",  # the printable paper journal
 }
 # Forms sent empty, to check their error messages too: (role, page, the form's selector).
 EMPTY_FORMS = [
@@ -82,6 +85,7 @@ class Site:
     pitching_round: int
     pending_case: int
     action_id: str
+    journal_id: str  # a paper journal the council imported (one good line, one bad)
     logins: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
     @property
@@ -109,6 +113,7 @@ class Site:
             "/h/{slug}/rounds/{round_id}/pitch": [("resident", f"{b}/rounds/{self.pitching_round}/pitch")],
             "/h/{slug}/me": [("resident", f"{b}/me")],
             "/h/{slug}/me/history": [("resident", f"{b}/me/history")],
+            "/h/{slug}/me/notifications": [("resident", f"{b}/me/notifications")],
             "/h/{slug}/programmes": [("resident", f"{b}/programmes"), ("verifier", f"{b}/programmes")],
             "/h/{slug}/cases": [("resident", f"{b}/cases")],
             "/h/{slug}/cases/new": [("resident", f"{b}/cases/new")],
@@ -122,6 +127,10 @@ class Site:
             "/h/{slug}/council/programmes": [("council", f"{b}/council/programmes")],
             "/h/{slug}/council/rounds": [("council", f"{b}/council/rounds")],
             "/h/{slug}/council/fund": [("council", f"{b}/council/fund")],
+            "/h/{slug}/council/journals": [("council", f"{b}/council/journals")],
+            "/h/{slug}/council/journals/{public_id}": [
+                ("council", f"{b}/council/journals/{self.journal_id}")
+            ],
         }
 
     def visits(self) -> dict[str, list[tuple[str, str]]]:
@@ -214,6 +223,7 @@ def _seed(served: Served) -> Site:
         )
     give_role(factory, auditor, hromada, Role.AUDITOR)
     assert action is not None
+    journal_id = _import_journal(world, programme, waiting.email, now)
     logins = {
         "resident": voter.email,
         "verifier": people.verifier.email,
@@ -221,7 +231,31 @@ def _seed(served: Served) -> Site:
         "council": people.council.email,
         "auditor": "auditor@example.org",
     }
-    return Site(served, waiting.id, round_id, int(vote.roundCount().call()), pending, action, logins)
+    return Site(
+        served, waiting.id, round_id, int(vote.roundCount().call()), pending, action, journal_id, logins
+    )
+
+
+def _import_journal(world: Any, programme: int, resident_email: str, now: int) -> str:
+    """The council's import of a paper journal (CSV, through the API): one line to record, one refused."""
+    env = world.env
+    day = datetime.fromtimestamp(now, ZoneInfo("Europe/Kyiv")).strftime("%d.%m.%Y")
+    rows = [
+        "Дата;Мешканець;Програма;Опис;Файл доказу",
+        f"{day};{resident_email};{programme};Прибирання двору;scan-1.pdf",
+        f"{day};nobody@example.org;{programme};Ремонт лавки;scan-2.pdf",
+    ]
+    response = env.client.post(
+        env.scoped("/api/journals?name=journal.csv"),
+        content=("\r\n".join(rows) + "\r\n").encode(),
+        headers={
+            "Content-Type": "text/csv",
+            "Authorization": f"Bearer {env.token(env.people.council)}",
+            "Idempotency-Key": secrets.token_urlsafe(12),
+        },
+    )
+    assert response.status_code in (200, 201), response.text
+    return str(response.json()["id"])
 
 
 def open_as(browser: Browser, site: Site, role: str, lang: str) -> Page:
