@@ -4,8 +4,13 @@ Brownie confirms a transaction in `TransactionReceipt._await_confirmation` (run 
 it sends): when the sender's nonce has moved past the transaction's and the receipt is not there, it
 declares the transaction "dropped without known replacement". A busy Anvil counts the nonce as used a
 moment before it serves the receipt (the relayer met the same window: docs/relayer.md, "Never
-twice"), and a test then fails on a transaction that was mined. `install()` lets the receipt trail
-the nonce for up to thirty seconds before Brownie's own check runs; everything else is Brownie's own code.
+twice"), and a test then fails on a transaction that was mined. `install()` waits for the receipt before
+Brownie's own check runs, and gives up (Brownie then says "dropped") only when the nonce has moved past
+the transaction's for thirty seconds with no receipt; everything else is Brownie's own code.
+
+A first version waited only while the nonce had already moved: when the nonce moved just after that
+check, Brownie's first read saw it moved and no receipt, and a mined transaction was "dropped" again
+(test_gas_snapshot.py on Anvil, a fresh-clone run of session 25).
 """
 
 import time
@@ -27,13 +32,13 @@ def _receipt_is_there(txid: str) -> bool:
 
 def _await_confirmation(self, block_number=None, required_confs: int = 1) -> None:
     if self.nonce is not None:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while (
-            time.monotonic() < deadline
-            and web3.eth.get_transaction_count(str(self.sender)) > self.nonce
-            and not _receipt_is_there(self.txid)
-        ):
-            time.sleep(0.1)
+        moved_at = None  # when the sender's nonce was first seen past this transaction's
+        while not _receipt_is_there(self.txid):
+            if moved_at is None and web3.eth.get_transaction_count(str(self.sender)) > self.nonce:
+                moved_at = time.monotonic()
+            if moved_at is not None and time.monotonic() - moved_at > PATIENCE_SECONDS:
+                break  # replaced or dropped for real: Brownie's own check says so
+            time.sleep(0.05)
     _brownie_await_confirmation(self, block_number, required_confs)
 
 
