@@ -12,10 +12,15 @@ Why our own networks rather than Brownie's ``development`` / ``ganache-cli``:
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import yaml
+
+# Moves every fixed port below by this much, so that two checkouts (each with its own HOME, where Brownie
+# keeps its networks) can run their contract tests at once without one attaching to the other's node.
+PORT_OFFSET = int(os.environ.get("CTS_TEST_PORT_OFFSET", "0"))
 
 # The well-known development mnemonic (Hardhat/Anvil): never hold real funds with it.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -36,14 +41,14 @@ DEVELOPMENT_NETWORKS = [
         # Ganache would fill the pipe and stall.
         "cmd": "ganache --logging.quiet",
         "host": "http://127.0.0.1",
-        "cmd_settings": {**_COMMON, "port": 8555, "chain_id": 1337, "network_id": 1337},
+        "cmd_settings": {**_COMMON, "port": 8555 + PORT_OFFSET, "chain_id": 1337, "network_id": 1337},
     },
     {
         "name": "CTS Anvil (shanghai, tests)",
         "id": "cts-anvil",
         "cmd": "anvil",
         "host": "http://127.0.0.1",
-        "cmd_settings": {**_COMMON, "port": 8556, "chain_id": 31337},
+        "cmd_settings": {**_COMMON, "port": 8556 + PORT_OFFSET, "chain_id": 31337},
     },
     {
         "name": "CTS demo chain (Ganache 7, `make demo`)",
@@ -99,7 +104,7 @@ LIVE_NETWORKS = [
         "name": "Local chain as a live network (CTS tests)",
         "id": "cts-live-local",
         "chainid": 31999,
-        "host": "http://127.0.0.1:8565",
+        "host": f"http://127.0.0.1:{8565 + PORT_OFFSET}",
     },
 ]
 LIVE_GROUP = "CTS"

@@ -26,7 +26,9 @@ from cts.relayer.context import ChainContext
 from cts.relayer.worker import RelayerWorker
 
 ROOT = Path(__file__).resolve().parents[3]
-LIVE_NETWORK, LIVE_PORT, LIVE_CHAIN_ID = "cts-live-local", 8565, 31999
+# tools/setup_networks.py declares this network's port, moved by the same offset.
+LIVE_NETWORK, LIVE_CHAIN_ID = "cts-live-local", 31999
+LIVE_PORT = 8565 + int(os.environ.get("CTS_TEST_PORT_OFFSET", "0"))
 DEPLOYER_KEY = dev_key(0)
 
 
