@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -212,19 +213,7 @@ def check_budget(
             "role": lambda: _role_actions(hromada, role, now - DAY),
             "hromada": lambda: _hromada_actions(hromada, now - DAY),
         }[allowance.scope]()
-        renews = _renews_at(session, conditions, allowance, gas, now)
-        error = {
-            "person": BudgetExceededError,
-            "role": RoleBudgetExceededError,
-            "hromada": HromadaGasBudgetExceededError,
-        }[allowance.scope]
-        raise error(
-            needed_gas=gas,
-            remaining_gas=allowance.remaining,
-            limit_gas=allowance.limit,
-            renews_at=renews,
-            now=now,
-        )
+        _refuse(session, allowance, conditions, gas, now)
 
 
 def check_hromada_budget(session: Session, hromada: Hromada, gas: int) -> None:
@@ -232,13 +221,27 @@ def check_hromada_budget(session: Session, hromada: Hromada, gas: int) -> None:
     now = utcnow()
     allowance = Allowance("hromada", int(hromada.daily_gas_budget), hromada_spent(session, hromada))
     if allowance.spent + gas > allowance.limit:
-        raise HromadaGasBudgetExceededError(
-            needed_gas=gas,
-            remaining_gas=allowance.remaining,
-            limit_gas=allowance.limit,
-            renews_at=_renews_at(session, _hromada_actions(hromada, now - DAY), allowance, gas, now),
-            now=now,
-        )
+        _refuse(session, allowance, _hromada_actions(hromada, now - DAY), gas, now)
+
+
+_REFUSALS: dict[str, type[BudgetExceededError]] = {
+    "person": BudgetExceededError,
+    "role": RoleBudgetExceededError,
+    "hromada": HromadaGasBudgetExceededError,
+}
+
+
+def _refuse(
+    session: Session, allowance: Allowance, conditions: list[object], gas: int, now: datetime
+) -> NoReturn:
+    """Raise the refusal of `allowance`'s scope: what is left, of what limit, and when `gas` fits again."""
+    raise _REFUSALS[allowance.scope](
+        needed_gas=gas,
+        remaining_gas=allowance.remaining,
+        limit_gas=allowance.limit,
+        renews_at=_renews_at(session, conditions, allowance, gas, now),
+        now=now,
+    )
 
 
 def hromada_spent(session: Session, hromada: Hromada) -> int:
