@@ -117,6 +117,11 @@ class LocalNode:
             f"--accounts={self.accounts}",
             "--balance=1000000",
             "--gas-limit=30000000",
+            # Anvil keeps the state of its last 500 blocks in memory and writes older ones to
+            # ~/.foundry/anvil/tmp (thousands of them, never removed when the node is stopped: 211 MB per
+            # `make test`, 74 GB in one long replay). Nothing in CTS reads state that old (the worker reads at
+            # the head, the audit reads logs), so nothing goes to disk.
+            "--max-persisted-states=0",
         ]
         if self.block_time:
             cmd.append(f"--block-time={self.block_time}")
