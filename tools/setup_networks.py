@@ -46,7 +46,8 @@ DEVELOPMENT_NETWORKS = [
     {
         "name": "CTS Anvil (shanghai, tests)",
         "id": "cts-anvil",
-        "cmd": "anvil",
+        # Nothing on disk: see backend/cts/chain/localnode.py (snapshots keep their own copy of the state).
+        "cmd": "anvil --max-persisted-states 0",
         "host": "http://127.0.0.1",
         "cmd_settings": {**_COMMON, "port": 8556 + PORT_OFFSET, "chain_id": 31337},
     },
