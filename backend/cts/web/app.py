@@ -22,6 +22,7 @@ from cts.core.db import utcnow
 from cts.crud import get_auth_session, is_auth_session_valid
 from cts.errors import CTSError, ServiceUnavailableError
 from cts.models import Language
+from cts.web.forms import is_offline_sync, offline_answer
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
 from cts.web.i18n import get_translator
 from cts.web.render import STATIC_DIR, static_version
@@ -73,7 +74,10 @@ def handle_too_large(request: Request, error: Exception) -> Response:
     assert isinstance(error, PayloadTooLarge)
     page = error.page
     limit = page.t.filesize(page.settings.evidence_max_bytes)
-    return page.error_page(413, _status_heading(page, 413), page.t.error("evidence_too_large", limit=limit))
+    message = page.t.error("evidence_too_large", limit=limit)
+    if is_offline_sync(page):  # a form saved offline, sent now: refused, with the reason to keep
+        return offline_answer(page, 413, "refused", message=message, errors={})
+    return page.error_page(413, _status_heading(page, 413), message)
 
 
 def handle_cts_error(request: Request, error: Exception) -> Response:
