@@ -45,6 +45,8 @@ NOT_PAGES = {
     "/h/{slug}/rounds/{round_id}/results.json",  # the round's figures for the verifier
     "/h/{slug}/evidence/{name}",  # an evidence photo, for verifiers
     "/h/{slug}/council/journals/template/{programme_id}.pdf",  # the printable paper journal
+    "/sw.js",  # the service worker (docs/offline.md)
+    "/h/{slug}/manifest.webmanifest",  # the web manifest that makes the pages installable
 }
 # Forms sent empty, to check their error messages too: (role, page, the form's selector).
 EMPTY_FORMS = [

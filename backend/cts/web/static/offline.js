@@ -49,6 +49,11 @@
 
   function warm(registration) {
     if (!navigator.onLine || body.dataset.served !== "network" || !registration.active) return;
+    // At most once a minute per person: every page opened online refreshes its own copy anyway.
+    var mark = "cts-warmed-" + scope;
+    var last = Number(sessionStorage.getItem(mark) || 0);
+    if (Date.now() - last < 60000) return;
+    sessionStorage.setItem(mark, String(Date.now()));
     var urls = (body.dataset.offlinePages || "").split(" ").filter(Boolean);
     document.querySelectorAll("a[data-offline-keep]").forEach(function (link) {
       urls.push(link.getAttribute("href"));
