@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import func, select
+from a11y_helpers import AXE_TAGS, RUN_AXE, axe_source, describe_violations
 from test_browser import LANGUAGES, open_phone, sign_in
 from test_offline_sync import coordinator_ready
 from web_helpers import REPO_ROOT, Served, Shots
@@ -55,6 +56,19 @@ def kept_offline(page: Page, *paths: str) -> None:
             page.reload()
 
 
+def wait_for(page: Page, predicate: str, timeout: float = 30) -> None:
+    """Poll a JavaScript arrow function (page.wait_for_function evaluates a string, which the pages' CSP
+    forbids: the pages are tested under their real policy)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"not in time: {predicate}"
+        page.wait_for_timeout(100)
+
+
+def waiting_is(count: int) -> str:
+    return f"() => document.body.dataset.outboxWaiting === '{count}'"
+
+
 def counted(page: Page, name: str) -> int:
     return int(page.locator("body").get_attribute(f"data-outbox-{name}") or 0)
 
@@ -78,6 +92,15 @@ def keep_shot(page: Page, name: str) -> None:
     assert path.stat().st_size > 0
 
 
+def assert_accessible(page: Page, where: str) -> None:
+    """axe-core on the page as it is (the outbox filled by the script), under the page's own CSP: the
+    library goes in through the DevTools protocol, which the policy does not govern."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source() + "\n;true")
+    violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    assert violations == [], describe_violations(where, violations)
+
+
 def record_offline(page: Page, t: Translator, resident_id: int, programme: int, seed: int) -> None:
     page.get_by_label(t.gettext("Resident"), exact=True).select_option(str(resident_id))
     page.get_by_label(t.gettext("Programme"), exact=True).select_option(str(programme))
@@ -86,7 +109,7 @@ def record_offline(page: Page, t: Translator, resident_id: int, programme: int, 
     )
     before = counted(page, "waiting")
     page.get_by_role("button", name=t.gettext("Send the case")).click()
-    page.wait_for_function(f"document.body.dataset.outboxWaiting === '{before + 1}'")
+    wait_for(page, waiting_is(before + 1))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -122,9 +145,10 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
     page.locator("[data-outbox]").scroll_into_view_if_needed()
     shots(page, "waiting")
     keep_shot(page, f"offline-waiting-{lang}")
+    assert_accessible(page, "the outbox, waiting")
 
     page.context.set_offline(False)  # the "online" event sends what waits
-    page.wait_for_function("document.body.dataset.outboxWaiting === '0'", timeout=60_000)
+    wait_for(page, waiting_is(0), 60)
     refused = page.get_by_test_id("outbox-refused")
     assert refused.locator("li").count() == 1
     reason = refused.get_by_test_id("outbox-reason").inner_text()
@@ -133,6 +157,7 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
     assert page.get_by_test_id("outbox-sent").locator("li").count() == 2
     shots(page, "refused")
     keep_shot(page, f"offline-refused-{lang}")
+    assert_accessible(page, "the outbox, one refused")
 
     # On chain: the two good cases, for the right residents, recorded by the coordinator; not the third.
     wait_until(lambda: cases.caseCount().call() == earlier + 2, "the two cases did not reach the chain")
@@ -143,7 +168,7 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
 
     # Sending again (a reload sends whatever waits; the same key once more): nothing more is recorded.
     page.reload()
-    page.wait_for_function("document.body.dataset.outboxRefused === '1'")
+    wait_for(page, "() => document.body.dataset.outboxRefused === '1'")
     again = page.evaluate(
         """async (item) => {
           const token = document.querySelector('input[name="csrf_token"]').value;
@@ -164,7 +189,7 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
 
     # The refused one is removed by hand; nothing is left on the device.
     page.get_by_test_id("outbox-refused").get_by_role("button").click()
-    page.wait_for_function("document.body.dataset.outboxRefused === '0'")
+    wait_for(page, "() => document.body.dataset.outboxRefused === '0'")
     assert page.evaluate(SAVED) == []
 
 
@@ -189,17 +214,17 @@ def test_a_verifier_approves_and_rejects_offline_and_both_are_sent(
     page.goto("verify")
     assert page.locator("body").get_attribute("data-served") == "cache"
     page.get_by_role("button", name=t.gettext("Approve case #%(id)s", id=approved)).click()
-    page.wait_for_function("document.body.dataset.outboxWaiting === '1'")
+    wait_for(page, waiting_is(1), 60)
     page.goto(f"verify/cases/{rejected}")
     page.get_by_label(t.gettext("Reason for rejecting")).select_option("4")
     page.get_by_label(t.gettext("The reason in your own words")).fill("Фото з іншої толоки")
     page.get_by_role("button", name=t.gettext("Reject case #%(id)s", id=rejected)).click()
-    page.wait_for_function("document.body.dataset.outboxWaiting === '2'")
+    wait_for(page, waiting_is(2), 60)
     shots(page, "waiting")
     assert actions(served, "approveCase") == 0
 
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.outboxWaiting === '0'", timeout=60_000)
+    wait_for(page, waiting_is(0), 60)
     assert counted(page, "refused") == 0
     wait_until(lambda: call_struct(world.hromada.cases, "caseOf", approved)["status"] == 2, "not approved")
     wait_until(lambda: call_struct(world.hromada.cases, "caseOf", rejected)["rejections"] == 1, "not rejected")
@@ -238,6 +263,7 @@ def test_the_residents_page_offline_shows_the_last_known_balance_marked_as_such(
     page.goto("me")
     assert page.get_by_test_id("balance").inner_text() == balance
     shots(page, "offline")
+    keep_shot(page, f"offline-resident-{lang}")
     # A page the device never kept is not shown as if it were current.
     with pytest.raises(Exception):
         page.goto("rounds")
@@ -260,10 +286,10 @@ def test_a_case_saved_once_is_sent_once_when_two_tabs_come_back_online(
     record_offline(page, t, first.id, programme, 8301)
     other = page.context.new_page()
     other.goto("record")
-    other.wait_for_function("document.body.dataset.outboxWaiting === '1'")
+    wait_for(other, waiting_is(1), 60)
     page.context.set_offline(False)  # both tabs hear "online" and send
     for tab in (page, other):
-        tab.wait_for_function("document.body.dataset.outboxWaiting === '0'", timeout=60_000)
+        wait_for(tab, waiting_is(0), 60)
     wait_until(lambda: world.hromada.cases.functions.caseCount().call() == 1, "the case did not reach the chain")
     time.sleep(1)
     assert actions(served, "recordCase") == 1

@@ -33,8 +33,10 @@
 
   // ------------------------------------------------------------ the "not current" banner
 
+  // Shown while there is no network, on a page kept from earlier or on one that lost it; once the network is
+  // back the page says no more (a reload shows it as it is now).
   function showBanner() {
-    if (banner) banner.hidden = !(body.dataset.served === "cache" || !navigator.onLine);
+    if (banner) banner.hidden = navigator.onLine && body.dataset.served !== "cache";
   }
   showBanner();
   window.addEventListener("offline", showBanner);
@@ -343,8 +345,9 @@
 
   function when(moment) {
     try {
+      // Kyiv time, as every time on the pages (their footer says so).
       return new Intl.DateTimeFormat(document.documentElement.lang, {
-        dateStyle: "medium", timeStyle: "short"
+        dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Kyiv"
       }).format(new Date(moment));
     } catch (error) {
       return new Date(moment).toLocaleString();
@@ -435,7 +438,7 @@
     panel.querySelector("[data-outbox-send]").addEventListener("click", function () { sync(); });
   }
   window.addEventListener("online", function () {
-    showBanner();
+    if (banner) banner.hidden = true;
     sync();
   });
   show().then(sync);
