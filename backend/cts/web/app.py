@@ -22,8 +22,8 @@ from cts.core.db import utcnow
 from cts.crud import get_auth_session, is_auth_session_valid
 from cts.errors import CTSError, ServiceUnavailableError
 from cts.models import Language
-from cts.web.forms import is_offline_sync, offline_answer
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
+from cts.web.forms import is_offline_sync, offline_answer
 from cts.web.i18n import get_translator
 from cts.web.render import STATIC_DIR, static_version
 from cts.web.routes import pages_router

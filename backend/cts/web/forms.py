@@ -328,7 +328,9 @@ def handle_form(
 
     def answer_earlier(outcome: dict[str, Any]) -> Response:
         if is_offline_sync(page):
-            return offline_answer(page, 200, "done", redirect=str(outcome.get("redirect", "/")), replayed=True)
+            return offline_answer(
+                page, 200, "done", redirect=str(outcome.get("redirect", "/")), replayed=True
+            )
         if replay is not None:
             return replay(outcome)
         return page.redirect(str(outcome.get("redirect", "/")), notice="already_sent")

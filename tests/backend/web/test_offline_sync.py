@@ -1,7 +1,7 @@
 """What a form saved offline meets when the page's script sends it later (docs/offline.md): the header
 X-CTS-Offline asks for JSON; the form's one-time key makes a resend, a retry or a second tab record nothing
 more; a refusal says why in the person's language; a stale CSRF token or a chain away is "retry", never a
-refusal. Through the TestClient, on the real chain and database; the browser tests are test_offline_pages.py."""
+refusal. Through the TestClient, on the real chain and database (the browser tests: test_offline_pages.py)."""
 
 from __future__ import annotations
 
@@ -24,16 +24,16 @@ def csrf_of(client: httpx.Client | object) -> str:
     return str(CSRF.findall(client.get("/no-such-page").text)[-1])  # type: ignore[attr-defined]
 
 
-def sync(world: World, path: str, data: dict[str, str], key: str, files: dict[str, object] | None = None) -> httpx.Response:
+def sync(
+    world: World, path: str, data: dict[str, str], key: str, files: dict[str, object] | None = None
+) -> httpx.Response:
     fields = {"csrf_token": csrf_of(world.client), "form_key": key, **data}
     return world.client.post(path, data=fields, files=files, headers=OFFLINE, follow_redirects=False)  # type: ignore[arg-type]
 
 
 def actions(world: World, kind: str) -> int:
     with world.env.app.state.session_factory() as session:
-        return int(
-            session.scalar(select(func.count(RelayAction.id)).where(RelayAction.kind == kind)) or 0
-        )
+        return int(session.scalar(select(func.count(RelayAction.id)).where(RelayAction.kind == kind)) or 0)
 
 
 def coordinator_ready(world: World, per_resident_cap: int = 100) -> int:
@@ -50,7 +50,18 @@ def coordinator_ready(world: World, per_resident_cap: int = 100) -> int:
         now = world.driver.now()
         verifiers = [people.verifier.wallet.address]
         title = "Плетіння сіток"
-        params = (title, b"\x01" * 32, 4, 40_000, 1_000, per_resident_cap, now, now + 30 * 86_400, 1, verifiers)
+        params = (
+            title,
+            b"\x01" * 32,
+            4,
+            40_000,
+            1_000,
+            per_resident_cap,
+            now,
+            now + 30 * 86_400,
+            1,
+            verifiers,
+        )
         world.driver.do(council, cases.createProgramme(params))
         programme = int(cases.programmeCount().call())
     sign_in(world.client, people.coordinator.email)
@@ -74,7 +85,13 @@ def test_a_case_saved_offline_is_recorded_once_however_often_it_is_sent(world: W
     world.driver.wait(first.json()["redirect"].removeprefix(world.base + "/actions/"))
     assert world.hromada.cases.functions.caseCount().call() == 1
     # A new key is a new case (another photo: the same one would be a duplicate of evidence).
-    other = sync(world, "/record", data, secrets.token_urlsafe(18), {"evidence": ("p2.png", picture(7002), "image/png")})
+    other = sync(
+        world,
+        "/record",
+        data,
+        secrets.token_urlsafe(18),
+        {"evidence": ("p2.png", picture(7002), "image/png")},
+    )
     assert other.json()["outcome"] == "done" and other.json()["redirect"] != first.json()["redirect"]
     assert actions(world, "recordCase") == 2
 
@@ -86,7 +103,9 @@ def test_a_refusal_on_sync_says_why_in_the_persons_language_and_records_nothing(
     (case_id,) = world.submit_cases(programme, resident)
     world.driver.do(people.verifier, cases.approveCase(case_id))
     data = {"resident": str(resident.id), "programme": str(programme)}
-    refused = sync(world, "/record", data, secrets.token_urlsafe(18), {"evidence": ("x.png", picture(7101), "image/png")})
+    refused = sync(
+        world, "/record", data, secrets.token_urlsafe(18), {"evidence": ("x.png", picture(7101), "image/png")}
+    )
     assert refused.status_code == 409, refused.text
     body = refused.json()
     assert body["outcome"] == "refused" and body["errors"] == {}
@@ -96,13 +115,17 @@ def test_a_refusal_on_sync_says_why_in_the_persons_language_and_records_nothing(
 
     # The programme closed meanwhile: named, with its state, next to the field it concerns.
     world.driver.do(people.council, cases.closeProgramme(programme))
-    closed = sync(world, "/record", data, secrets.token_urlsafe(18), {"evidence": ("y.png", picture(7102), "image/png")})
+    closed = sync(
+        world, "/record", data, secrets.token_urlsafe(18), {"evidence": ("y.png", picture(7102), "image/png")}
+    )
     assert closed.status_code == 422 and closed.json()["outcome"] == "refused"
     assert "Плетіння сіток" in closed.json()["errors"]["programme"]
     assert "закрита" in closed.json()["errors"]["programme"]
 
     # Markup, a huge number and a missing field: refused, each with its reason; nothing queued.
-    bad = sync(world, "/record", {"resident": "<b>1</b>", "programme": str(10**80)}, secrets.token_urlsafe(18))
+    bad = sync(
+        world, "/record", {"resident": "<b>1</b>", "programme": str(10**80)}, secrets.token_urlsafe(18)
+    )
     assert bad.status_code == 422 and set(bad.json()["errors"]) == {"resident", "programme", "evidence"}
     assert actions(world, "recordCase") == 0
 
@@ -127,7 +150,7 @@ def test_a_stale_token_or_a_missing_key_is_never_mistaken_for_a_refusal(world: W
 
 
 def test_a_verification_and_a_registration_saved_offline_are_sent_once(world: World) -> None:
-    people, cases = world.people, world.hromada.cases.functions
+    people = world.people
     first, second, newcomer = people.residents
     world.register(first, second)
     programme = world.open_programme(reward=4)
@@ -154,7 +177,9 @@ def test_a_verification_and_a_registration_saved_offline_are_sent_once(world: Wo
     assert actions(world, "addResident") == 3  # the two of world.register, and this one
 
 
-def test_signing_out_clears_what_the_device_keeps_and_the_worker_and_manifest_are_served(world: World) -> None:
+def test_signing_out_clears_what_the_device_keeps_and_the_worker_and_manifest_are_served(
+    world: World,
+) -> None:
     sign_in(world.client, world.people.coordinator.email)
     out = world.client.post("/signout", data={"csrf_token": csrf_of(world.client)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["clear-site-data"] == '"cache", "storage"'

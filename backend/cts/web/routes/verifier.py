@@ -211,8 +211,8 @@ def _resident_options(page: Page, reader: ChainReader) -> list[tuple[str, str]]:
 
 
 def open_programme_choice(form: SubmittedForm, reader: ChainReader) -> str:
-    """The chosen programme, if it is open; a programme that closed or paused since the form was shown (a
-    case captured offline and sent later) is named, with its state, rather than "choose one of the options"."""
+    """The chosen programme, if it is open. One that closed or paused since the form was shown (a case
+    captured offline and sent later) is named, with its state, rather than "choose one of the options"."""
     programmes = reader.programmes()
     chosen = form.choice("programme", [str(p.id) for p in programmes])
     found = next((p for p in programmes if str(p.id) == chosen), None)
