@@ -323,7 +323,11 @@
   }
 
   function sync() {
-    if (syncing || !scope || !navigator.onLine) return Promise.resolve();
+    if (!navigator.onLine) {
+      if (panel && !panel.hidden) status(text("offline"));
+      return Promise.resolve();
+    }
+    if (syncing || !scope) return Promise.resolve();
     syncing = true;
     // One tab sends at a time; a second tab (or a retry) gets the server's first answer anyway.
     var run = navigator.locks ? navigator.locks.request("cts-offline-sync", sendWaiting) : sendWaiting();

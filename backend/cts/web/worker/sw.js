@@ -55,7 +55,8 @@ function remember(url, response) {
     if (response.ok && !response.redirected && type.indexOf("text/html") === 0) {
       return cache.put(pageKey(url), response);
     }
-    if (response.redirected || response.status === 401 || response.status === 403) {
+    if (response.redirected || response.type === "opaqueredirect" || response.status === 401 ||
+        response.status === 403) {
       return cache.delete(pageKey(url));
     }
     return undefined;
