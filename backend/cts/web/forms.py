@@ -317,7 +317,7 @@ def handle_form(
     """
     t = page.t
     if is_offline_sync(page):
-        rerender, replay = _offline_rerender(page, form, rerender), None
+        rerender, replay = _offline_rerender(page, form), None
     if not form.csrf_ok:
         form.message = t.error("csrf_failed")
         return rerender(400)
@@ -374,10 +374,9 @@ def handle_form(
     return response
 
 
-def _offline_rerender(page: Page, form: SubmittedForm, rerender: Rerender) -> Rerender:
+def _offline_rerender(page: Page, form: SubmittedForm) -> Rerender:
     """What a sync gets instead of the form shown again: a refusal it keeps, or "retry" when nothing about the
     action itself was wrong (the CSRF token of another session, the chain away, a server error)."""
-    del rerender
 
     def answer(status: int) -> Response:
         # 429: a rate or gas limit, which renews; the message says when.

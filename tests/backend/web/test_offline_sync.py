@@ -226,3 +226,28 @@ def test_two_tabs_sending_the_same_saved_case_at_once_record_it_once(served: Ser
     assert {a.json()["redirect"] for a in answers} == {answers[0].json()["redirect"]}
     assert sorted(a.json()["replayed"] for a in answers) == [False, True]
     assert actions(world, "recordCase") == 1
+
+
+def test_a_photo_too_big_is_refused_with_the_limit_whatever_its_size(world: World) -> None:
+    """Over the evidence limit (64 KiB in these tests): the field's error; far over it, the body is not even
+    read. Both refused with the limit in words, nothing queued."""
+    programme = coordinator_ready(world)
+    data = {"resident": str(world.people.residents[0].id), "programme": str(programme)}
+    over = sync(
+        world,
+        "/record",
+        data,
+        secrets.token_urlsafe(18),
+        {"evidence": ("big.png", b"\x89PNG" + b"0" * 70_000, "image/png")},
+    )
+    assert over.status_code == 422 and over.json()["outcome"] == "refused"
+    assert "64" in over.json()["errors"]["evidence"]
+    huge = sync(
+        world,
+        "/record",
+        data,
+        secrets.token_urlsafe(18),
+        {"evidence": ("huge.png", b"0" * 1_300_000, "image/png")},
+    )
+    assert huge.status_code == 413 and huge.json()["outcome"] == "refused" and "64" in huge.json()["message"]
+    assert actions(world, "recordCase") == 0
