@@ -295,6 +295,14 @@ def test_a_case_saved_once_is_sent_once_when_two_tabs_come_back_online(
     page.context.set_offline(True)
     page.goto("record")
     record_offline(page, t, first.id, programme, 8301)
+    # Signing out now would lose it: the first press only says so.
+    page.get_by_role("button", name=t.pgettext("navigation", "Sign out")).click()
+    wait_for(page, "() => document.querySelector('[data-outbox-status]').textContent.length > 0")
+    assert page.locator("[data-outbox-status]").inner_text() == t.gettext(
+        "Some actions saved on this device are not sent yet. Signing out deletes them: press “Sign out” "
+        "again to sign out anyway."
+    )
+    assert len(page.evaluate(SAVED)) == 1
     other = page.context.new_page()
     other.goto("record")
     wait_for(other, waiting_is(1), 60)
@@ -307,3 +315,11 @@ def test_a_case_saved_once_is_sent_once_when_two_tabs_come_back_online(
     time.sleep(1)
     assert actions(served, "recordCase") == 1
     assert world.hromada.cases.functions.caseCount().call() == 1
+
+    # Signing out (nothing waits now) deletes the pages kept and the database of saved forms.
+    other.close()
+    page.get_by_role("button", name=t.pgettext("navigation", "Sign out")).click()
+    page.wait_for_url(f"**{world.base}?notice=signed_out")
+    assert "cts-pages-v1" not in page.evaluate("async () => await caches.keys()")
+    names = page.evaluate("async () => (await indexedDB.databases()).map((db) => db.name)")
+    assert "cts-offline" not in names
