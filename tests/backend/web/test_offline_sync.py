@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from web_helpers import CSRF, Served, World, sign_in
 
-from cts.models import Language, RelayAction
+from cts.budgets import set_limits
+from cts.hromadas import get_hromada
+from cts.models import Language, RelayAction, Role
 from cts.web.demo import picture
 from cts.web.i18n import get_translator
 
@@ -251,3 +253,35 @@ def test_a_photo_too_big_is_refused_with_the_limit_whatever_its_size(world: Worl
     )
     assert huge.status_code == 413 and huge.json()["outcome"] == "refused" and "64" in huge.json()["message"]
     assert actions(world, "recordCase") == 0
+
+
+def test_a_limit_that_renews_is_retry_with_its_reason_not_a_refusal(world: World) -> None:
+    """The coordinator's daily gas allowance used up: 429, "retry" (the saved case waits on the device), with
+    the limit's words; once the council raises the allowance, the same key goes through, once."""
+    programme = coordinator_ready(world)
+    factory = world.env.app.state.session_factory
+
+    def allowance(gas: int) -> None:
+        with factory() as session:
+            hromada = get_hromada(session, world.env.slug)
+            set_limits(
+                session,
+                hromada,
+                Role.COORDINATOR,
+                person_daily_gas=gas,
+                role_share_percent=60,
+                actions_per_window=100,
+            )
+            session.commit()
+
+    allowance(1_000)
+    data = {"resident": str(world.people.residents[0].id), "programme": str(programme)}
+    key = secrets.token_urlsafe(18)
+    limited = sync(world, "/record", data, key, {"evidence": ("l.png", picture(7301), "image/png")})
+    assert limited.status_code == 429 and limited.json()["outcome"] == "retry", limited.text
+    assert limited.json()["message"]
+    assert actions(world, "recordCase") == 0
+    allowance(50_000_000)
+    later = sync(world, "/record", data, key, {"evidence": ("l.png", picture(7301), "image/png")})
+    assert later.status_code == 200 and later.json()["outcome"] == "done", later.text
+    assert actions(world, "recordCase") == 1
