@@ -23,6 +23,7 @@ from cts.crud import get_auth_session, is_auth_session_valid
 from cts.errors import CTSError, ServiceUnavailableError
 from cts.models import Language
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
+from cts.web.forms import is_offline_sync, offline_answer
 from cts.web.i18n import get_translator
 from cts.web.render import STATIC_DIR, static_version
 from cts.web.routes import pages_router
@@ -66,6 +67,8 @@ def handle_sign_in_required(request: Request, error: Exception) -> Response:
 def handle_forbidden(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageForbidden)
     page = error.page
+    if is_offline_sync(page):  # the person's role here changed since the form was saved
+        return offline_answer(page, 403, "refused", message=page.t.error("role_required"), errors={})
     return page.error_page(403, page.t.gettext("Not allowed"), page.t.error("role_required"))
 
 
@@ -73,7 +76,10 @@ def handle_too_large(request: Request, error: Exception) -> Response:
     assert isinstance(error, PayloadTooLarge)
     page = error.page
     limit = page.t.filesize(page.settings.evidence_max_bytes)
-    return page.error_page(413, _status_heading(page, 413), page.t.error("evidence_too_large", limit=limit))
+    message = page.t.error("evidence_too_large", limit=limit)
+    if is_offline_sync(page):  # a form saved offline, sent now: refused, with the reason to keep
+        return offline_answer(page, 413, "refused", message=message, errors={})
+    return page.error_page(413, _status_heading(page, 413), message)
 
 
 def handle_cts_error(request: Request, error: Exception) -> Response:
@@ -85,7 +91,11 @@ def handle_cts_error(request: Request, error: Exception) -> Response:
         logger.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
     with _page_for(request) as page:
         message = page.t.refusal(error) if status < 500 else page.t.error(error.code)
-        response = page.error_page(status, _status_heading(page, status), message, retry=status == 503)
+        if is_offline_sync(page):
+            outcome = "retry" if status >= 500 or status == 429 else "refused"
+            response = offline_answer(page, status, outcome, message=message, errors={})
+        else:
+            response = page.error_page(status, _status_heading(page, status), message, retry=status == 503)
     if isinstance(error, ServiceUnavailableError):
         response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -67,6 +68,17 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
         ("/public", "public"),
     ],
     Role.AUDITOR: [("/public", "public"), ("/rounds", "rounds")],
+}
+
+
+# The pages a role needs without a network (docs/offline.md): the service worker keeps them on the device as
+# soon as the person opens any page of the hromada (its OFFLINE_PAGES pattern admits these, and a verifier's
+# case pages).
+OFFLINE_PAGES: dict[Role, tuple[str, ...]] = {
+    Role.RESIDENT: ("/me", "/cases"),
+    Role.VERIFIER: ("/verify",),
+    Role.COORDINATOR: ("/record", "/verify"),
+    Role.COUNCIL: ("/council/residents",),
 }
 
 
@@ -212,6 +224,26 @@ class Page:
         if self.hromada is None:
             return account if self.user is None else [("/", "hromadas")]
         return account + [(self.base + href, label) for href, label in NAV[self.role]]
+
+    @property
+    def offline_pages(self) -> list[str]:
+        """The addresses of the pages the signed-in person should have on the device (none signed out)."""
+        role = self.role
+        if self.user is None or role is None:
+            return []
+        return [self.url(path) for path in OFFLINE_PAGES.get(role, ())]
+
+    @property
+    def offline_scope(self) -> str:
+        """Whose forms saved on the device this page shows and sends: the person, in this hromada."""
+        if self.user is None or self.hromada is None:
+            return ""
+        return f"{self.user.id}@{self.hromada.slug}"
+
+    @property
+    def read_at(self) -> int:
+        """When the page was made: what it says it was read at when shown later from the device."""
+        return int(time.time())
 
     @property
     def section(self) -> str:

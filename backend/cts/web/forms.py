@@ -10,6 +10,10 @@ Every mutating form carries two hidden fields, both made when the form was rende
 
 On any error the form is rendered again with what the person typed (never a password) and the message next
 to the field or at the top of the form.
+
+A form captured while offline (docs/offline.md) is sent later by the page's script with the header
+``X-CTS-Offline: 1`` and the form_key it was captured with: the same guard runs it once, and it is answered
+in JSON instead (``offline_answer``), which the script keeps on the device as sent or refused.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.datastructures import FormData, UploadFile
 
@@ -269,6 +274,28 @@ class FormOnce:
         self.page.session.commit()
 
 
+OFFLINE_HEADER = "X-CTS-Offline"
+
+
+def is_offline_sync(page: Page) -> bool:
+    """Whether this POST is a form captured offline, now sent by the page's script (it wants JSON)."""
+    return page.request.headers.get(OFFLINE_HEADER) == "1"
+
+
+def offline_answer(
+    page: Page, status: int, outcome: str, form: SubmittedForm | None = None, **extra: Any
+) -> Response:
+    """The JSON a sync gets: ``done`` (with where its result is), ``refused`` (the message and the fields'
+    errors, in the page's language), or ``retry`` (nothing was done; send it again later)."""
+    body: dict[str, Any] = {"outcome": outcome, **extra}
+    if form is not None:
+        body["message"] = form.message
+        body["errors"] = dict(form.errors)
+    response = JSONResponse(body, status_code=status)
+    page.finish(response)
+    return response
+
+
 Act = Callable[[], "Done | str"]
 Rerender = Callable[[int], Response]
 Replay = Callable[[dict[str, Any]], Response]
@@ -289,6 +316,8 @@ def handle_form(
     the key among signed-out forms (sign-up), whoever is signed in when it comes back.
     """
     t = page.t
+    if is_offline_sync(page):
+        rerender, replay = _offline_rerender(page, form), None
     if not form.csrf_ok:
         form.message = t.error("csrf_failed")
         return rerender(400)
@@ -298,6 +327,10 @@ def handle_form(
     once = FormOnce(page, form.key, anonymous)
 
     def answer_earlier(outcome: dict[str, Any]) -> Response:
+        if is_offline_sync(page):
+            return offline_answer(
+                page, 200, "done", redirect=str(outcome.get("redirect", "/")), replayed=True
+            )
         if replay is not None:
             return replay(outcome)
         return page.redirect(str(outcome.get("redirect", "/")), notice="already_sent")
@@ -333,7 +366,21 @@ def handle_form(
             return answer_earlier(earlier)
         form.message = t.error("internal_error")
         return rerender(500)
+    if is_offline_sync(page):
+        return offline_answer(page, 200, "done", redirect=done.redirect, replayed=False)
     response = page.redirect(done.redirect)
     if done.apply is not None:
         done.apply(response)
     return response
+
+
+def _offline_rerender(page: Page, form: SubmittedForm) -> Rerender:
+    """What a sync gets instead of the form shown again: a refusal it keeps, or "retry" when nothing about the
+    action itself was wrong (the CSRF token of another session, the chain away, a server error)."""
+
+    def answer(status: int) -> Response:
+        # 429: a rate or gas limit, which renews; the message says when.
+        retry = status >= 500 or status == 429 or not form.csrf_ok
+        return offline_answer(page, status, "retry" if retry else "refused", form)
+
+    return answer

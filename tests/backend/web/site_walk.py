@@ -45,6 +45,8 @@ NOT_PAGES = {
     "/h/{slug}/rounds/{round_id}/results.json",  # the round's figures for the verifier
     "/h/{slug}/evidence/{name}",  # an evidence photo, for verifiers
     "/h/{slug}/council/journals/template/{programme_id}.pdf",  # the printable paper journal
+    "/sw.js",  # the service worker (docs/offline.md)
+    "/h/{slug}/manifest.webmanifest",  # the web manifest that makes the pages installable
 }
 # Forms sent empty, to check their error messages too: (role, page, the form's selector).
 EMPTY_FORMS = [
@@ -261,8 +263,14 @@ def _import_journal(world: Any, programme: int, resident_email: str, now: int) -
 def open_as(browser: Browser, site: Site, role: str, lang: str) -> Page:
     """A phone's browser (360 x 740) in the language, signed in as the role through the sign-in form. It
     may run scripts the pages' CSP does not allow (axe-core), and nothing else changes."""
+    # Service workers blocked: the walk measures every page as a first visit, which no worker serves (from the
+    # second page on, the offline worker would answer from its cache, out of the page's sight and budget).
     context: BrowserContext = browser.new_context(
-        viewport=PHONE, device_scale_factor=1, bypass_csp=True, locale="uk-UA" if lang == "uk" else "en-GB"
+        viewport=PHONE,
+        device_scale_factor=1,
+        bypass_csp=True,
+        locale="uk-UA" if lang == "uk" else "en-GB",
+        service_workers="block",
     )
     context.add_cookies([{"name": "cts_lang", "value": lang, "url": site.served.url}])
     page = context.new_page()

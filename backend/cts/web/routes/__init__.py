@@ -9,6 +9,7 @@ from cts.web.routes import (
     journals,
     loans,
     notifications,
+    offline,
     public,
     resident,
     rounds,
@@ -20,6 +21,7 @@ pages_router = APIRouter(include_in_schema=False)
 # The list of hromadas, and signing in and up and the language, at the root: they belong to no hromada.
 pages_router.include_router(account.landing_router)
 pages_router.include_router(account.router)
+pages_router.include_router(offline.root_router)  # /sw.js: its scope is the whole site
 
 # The account pages again under each hromada, with its name on them (a person who signs in there lands
 # there): a router of their own, since FastAPI includes a router object once.
@@ -44,6 +46,7 @@ HROMADA_ROUTERS = (
     journals.router,
     public.router,
     verify.router,
+    offline.router,
 )
 for router in HROMADA_ROUTERS:
     pages_router.include_router(router, prefix="/h/{slug}")

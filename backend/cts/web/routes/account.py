@@ -268,6 +268,9 @@ def signout(page: PageDep, form: FormDep) -> Response:
         page.auth_session.is_revoked = True
         page.session.commit()
     response = page.redirect(page.base or "/", notice="signed_out")
+    # What the pages kept on this device for working offline goes too (docs/offline.md): the worker, its
+    # copies of the pages, the forms waiting to be sent.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     kwargs = session_cookie_kwargs(page.settings)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=bool(kwargs["secure"])

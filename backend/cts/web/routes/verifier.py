@@ -210,6 +210,25 @@ def _resident_options(page: Page, reader: ChainReader) -> list[tuple[str, str]]:
     return options
 
 
+def open_programme_choice(form: SubmittedForm, reader: ChainReader) -> str:
+    """The chosen programme, if it is open. One that closed or paused since the form was shown (a case
+    captured offline and sent later) is named, with its state, rather than "choose one of the options"."""
+    programmes = reader.programmes()
+    chosen = form.choice("programme", [str(p.id) for p in programmes])
+    found = next((p for p in programmes if str(p.id) == chosen), None)
+    if found is not None and not found.is_open:
+        form.error(
+            "programme",
+            form.t.gettext(
+                "The programme “%(title)s” does not take cases now: %(state)s.",
+                title=found.title,
+                state=form.t.label("programme", found.state),
+            ),
+        )
+        return ""
+    return chosen
+
+
 def render_record_form(
     page: Page, reader: ChainReader, form: FormState, kept: StoredEvidence | None = None, status: int = 200
 ) -> Response:
@@ -226,6 +245,7 @@ def render_record_form(
             "photo or scan."
         ),
         action=page.url("/record"),
+        offline_label=page.t.gettext("Case recorded for a resident"),
     )
 
 
@@ -242,7 +262,7 @@ def record_case(page: CoordinatorPage, form: FormDep, reader: ReaderDep, relayer
         nonlocal kept
         kept = take_evidence(page, form)  # first: kept even if what follows fails
         resident_id = form.choice("resident", [value for value, _ in _resident_options(page, reader)])
-        programme = form.choice("programme", [str(p.id) for p in reader.programmes() if p.is_open])
+        programme = open_programme_choice(form, reader)
         form.check()
         assert kept is not None
         resident = page.session.get(User, int(resident_id))
