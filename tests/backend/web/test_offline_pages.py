@@ -116,16 +116,20 @@ def record_offline(page: Page, t: Translator, resident_id: int, programme: int, 
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
+def test_a_coordinator_records_three_cases_and_verifies_one_offline_and_each_reaches_the_chain_once(
     served: Served, browser: Browser, shots: Shots, lang: str
 ) -> None:
+    """Issue 20's acceptance: offline, three cases recorded and one verified; online again, exactly those
+    actions are on chain, the one whose programme closed meanwhile is refused with the reason, and sending
+    again records nothing more."""
     t = get_translator(Language(lang))
     world = served.world
     people, cases = world.people, world.hromada.cases.functions
-    programme = coordinator_ready(world, per_resident_cap=4)  # one case per resident
-    first, second, capped = people.residents
-    (earlier,) = world.submit_cases(programme, capped)
-    world.driver.do(people.verifier, cases.approveCase(earlier))  # `capped` has reached the cap
+    programme = coordinator_ready(world, coordinator_verifies=True)
+    closing = world.open_programme("Толока на кладовищі", reward=4)
+    first, second, third = people.residents
+    (waiting_case,) = world.submit_cases(programme, third)  # for the coordinator to approve offline
+    cases_before = int(cases.caseCount().call())
 
     page = open_phone(browser, served, lang)
     sign_in(page, t, lang, people.coordinator.email)
@@ -136,35 +140,54 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
     page.goto("record")
     assert page.locator("body").get_attribute("data-served") == "cache"
     assert page.locator("[data-offline-banner]").is_visible()
-    for resident, seed in ((first, 8101), (second, 8102), (capped, 8103)):
-        record_offline(page, t, resident.id, programme, seed)
+    offline_cases = ((first, programme, 8101), (second, programme, 8102), (third, closing, 8103))
+    for resident, chosen, seed in offline_cases:
+        record_offline(page, t, resident.id, chosen, seed)
+    page.goto("verify")
+    assert page.locator("body").get_attribute("data-served") == "cache"
+    page.get_by_role("button", name=t.gettext("Approve case #%(id)s", id=waiting_case)).click()
+    wait_for(page, waiting_is(4), 60)
+    page.goto("record")
     waiting = page.get_by_test_id("outbox-waiting")
-    assert waiting.locator("li").count() == 3
+    assert waiting.locator("li").count() == 4
     assert first.display_name in waiting.inner_text() and "journal-8101.png" in waiting.inner_text()
     saved = page.evaluate(SAVED)
-    assert len({item["key"] for item in saved}) == 3 and all(item["state"] == "waiting" for item in saved)
+    assert len({item["key"] for item in saved}) == 4 and all(item["state"] == "waiting" for item in saved)
     assert not any(name == "csrf_token" for item in saved for name, _ in item["fields"])
-    assert actions(served, "recordCase") == 0
+    assert actions(served, "recordCase") == 0 and actions(served, "approveCase") == 0
     page.locator("[data-outbox]").scroll_into_view_if_needed()
     shots(page, "waiting")
     keep_shot(page, f"offline-waiting-{lang}")
     assert_accessible(page, "the outbox, waiting")
 
+    # Meanwhile, the council closes the programme of the third case.
+    world.driver.do(people.council, cases.closeProgramme(closing))
+
     page.context.set_offline(False)  # the "online" event sends what waits
     wait_for(page, waiting_is(0), 60)
     refused = page.get_by_test_id("outbox-refused")
     assert refused.locator("li").count() == 1
+    assert third.display_name in refused.inner_text()
     reason = refused.get_by_test_id("outbox-reason").inner_text()
-    assert reason == t.error("useful_case_resident_cap_exceeded")
-    assert capped.display_name in refused.inner_text()
-    assert page.get_by_test_id("outbox-sent").locator("li").count() == 2
+    closed = t.gettext(
+        "The programme “%(title)s” does not take cases now: %(state)s.",
+        title="Толока на кладовищі",
+        state=t.label("programme", "closed"),
+    )
+    assert closed in reason, reason
+    assert page.get_by_test_id("outbox-sent").locator("li").count() == 3
     shots(page, "refused")
     keep_shot(page, f"offline-refused-{lang}")
     assert_accessible(page, "the outbox, one refused")
 
-    # On chain: the two good cases, for the right residents, recorded by the coordinator; not the third.
-    wait_until(lambda: cases.caseCount().call() == earlier + 2, "the two cases did not reach the chain")
-    recorded = [call_struct(world.hromada.cases, "caseOf", n) for n in (earlier + 1, earlier + 2)]
+    # On chain: exactly the two good cases (for the right residents, recorded by the coordinator) and the
+    # approval; not the third case.
+    wait_until(lambda: cases.caseCount().call() == cases_before + 2, "the two cases did not reach the chain")
+    wait_until(
+        lambda: call_struct(world.hromada.cases, "caseOf", waiting_case)["status"] == 2, "not approved"
+    )
+    recorded = [call_struct(world.hromada.cases, "caseOf", n) for n in (cases_before + 1, cases_before + 2)]
+    assert {c["programmeId"] for c in recorded} == {programme}
     residents = {world.hromada.registry.functions.addressOf(c["residentId"]).call() for c in recorded}
     assert residents == {first.wallet.address, second.wallet.address}
     assert {c["submittedBy"] for c in recorded} == {people.coordinator.wallet.address}
@@ -184,12 +207,16 @@ def test_a_coordinator_records_cases_offline_and_each_reaches_the_chain_once(
           const response = await fetch(item.url, {method: "POST", body: form, headers});
           return response.json();
         }""",
-        next(item for item in saved if item["fields"][0][1] == str(first.id)),
+        next(
+            item
+            for item in saved
+            if item["url"].endswith("/record") and ["resident", str(first.id)] in item["fields"]
+        ),
     )
     assert again["outcome"] == "done" and again["replayed"] is True
     time.sleep(1)
-    assert actions(served, "recordCase") == 2
-    assert cases.caseCount().call() == earlier + 2
+    assert actions(served, "recordCase") == 2 and actions(served, "approveCase") == 1
+    assert cases.caseCount().call() == cases_before + 2
 
     # The refused one is removed by hand; nothing is left on the device.
     page.get_by_test_id("outbox-refused").get_by_role("button").click()

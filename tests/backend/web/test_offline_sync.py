@@ -38,19 +38,22 @@ def actions(world: World, kind: str) -> int:
         return int(session.scalar(select(func.count(RelayAction.id)).where(RelayAction.kind == kind)) or 0)
 
 
-def coordinator_ready(world: World, per_resident_cap: int = 100) -> int:
-    """Residents registered, the coordinator's role on chain, an open programme; its id."""
+def coordinator_ready(world: World, per_resident_cap: int = 100, coordinator_verifies: bool = False) -> int:
+    """Residents registered, the coordinator's role on chain, an open programme; its id. With
+    `coordinator_verifies` the coordinator is also one of the programme's verifiers."""
     people, cases = world.people, world.hromada.cases.functions
     world.register(*people.residents)
     world.driver.do(
         people.council, cases.grantRole(cases.COORDINATOR_ROLE().call(), people.coordinator.wallet.address)
     )
     programme = world.open_programme(reward=4)
-    if per_resident_cap != 100:
-        # open_programme's per-resident cap is 100 RV; a second programme with a cap of one case
+    if per_resident_cap != 100 or coordinator_verifies:
+        # open_programme's per-resident cap is 100 RV and its one verifier the verifier: a second programme
         council = people.council
         now = world.driver.now()
         verifiers = [people.verifier.wallet.address]
+        if coordinator_verifies:
+            verifiers.append(people.coordinator.wallet.address)
         title = "Плетіння сіток"
         params = (
             title,
