@@ -8,39 +8,39 @@ from cts.web.i18n import Translator
 
 
 def category_names(t: Translator) -> dict[str, str]:
-    p = t.pgettext
+    pgettext = t.pgettext
     return {
-        "infrastructure": p("issue category", "Infrastructure"),
-        "safety": p("issue category", "Safety and shelters"),
-        "social_care": p("issue category", "Social care"),
-        "idps": p("issue category", "Internally displaced people"),
-        "veterans": p("issue category", "Veterans"),
-        "youth": p("issue category", "Youth"),
-        "environment": p("issue category", "Environment"),
-        "economy": p("issue category", "Economy"),
-        "other": p("issue category", "Other"),
+        "infrastructure": pgettext("issue category", "Infrastructure"),
+        "safety": pgettext("issue category", "Safety and shelters"),
+        "social_care": pgettext("issue category", "Social care"),
+        "idps": pgettext("issue category", "Internally displaced people"),
+        "veterans": pgettext("issue category", "Veterans"),
+        "youth": pgettext("issue category", "Youth"),
+        "environment": pgettext("issue category", "Environment"),
+        "economy": pgettext("issue category", "Economy"),
+        "other": pgettext("issue category", "Other"),
     }
 
 
 def group_names(t: Translator) -> dict[str, str]:
-    p = t.pgettext
+    pgettext = t.pgettext
     return {
-        "elderly": p("affected group", "Elderly people"),
-        "disabilities": p("affected group", "People with disabilities"),
-        "idps": p("affected group", "Internally displaced people"),
-        "veterans": p("affected group", "Veterans and their families"),
-        "children": p("affected group", "Children"),
-        "low_income": p("affected group", "Low-income households"),
+        "elderly": pgettext("affected group", "Elderly people"),
+        "disabilities": pgettext("affected group", "People with disabilities"),
+        "idps": pgettext("affected group", "Internally displaced people"),
+        "veterans": pgettext("affected group", "Veterans and their families"),
+        "children": pgettext("affected group", "Children"),
+        "low_income": pgettext("affected group", "Low-income households"),
     }
 
 
 def state_names(t: Translator) -> dict[str, str]:
-    p = t.pgettext
+    pgettext = t.pgettext
     return {
-        "open": p("issue state", "open"),
-        "answering": p("issue state", "being answered"),
-        "resolved": p("issue state", "resolved"),
-        "closed": p("issue state", "closed"),
+        "open": pgettext("issue state", "open"),
+        "answering": pgettext("issue state", "being answered"),
+        "resolved": pgettext("issue state", "resolved"),
+        "closed": pgettext("issue state", "closed"),
     }
 
 

@@ -1,5 +1,6 @@
-"""Community issues through the API (issue 18): the council sets the map, residents post, add photos, endorse
-and withdraw, the council ranks and closes; and every kind of bad input refused with its code, nothing changed.
+"""Community issues through the API (issue 18): the council sets the map, residents post, add photos,
+endorse and withdraw, the council ranks and closes; every kind of bad input refused with its code, nothing
+changed.
 
 Real: the session's local chain (endorsing needs the resident registered on it), a fresh SQLite file."""
 
