@@ -1,5 +1,5 @@
-"""Community issues' pages (issue 18) in a real browser at a phone's width, in both languages: the council sets
-the map; a resident posts an issue with a photo and a point; a registered neighbour endorses it and withdraws;
+"""Community issues' pages (issue 18) in a real browser at a phone's width, in both languages: the council
+sets the map; a resident posts an issue with a photo and a point; a registered neighbour endorses it and withdraws;
 the council reads the ranking with its breakdown and closes an issue with its reason; the map page, with the
 tile server unreachable (as in every test here: no internet), shows the markers on a plain background and the
 list; with a tile server that answers, it shows its tiles. Bad input through the pages is refused with a clear
@@ -143,7 +143,7 @@ def test_residents_post_and_endorse_an_issue_and_the_council_ranks_and_closes_it
     assert "Діти обходять" in resident.get_by_test_id("issue-description").inner_text()
     shots(resident, "issue-posted")
     post_an_issue(resident, lang, "Немає пандуса до амбулаторії", "49.6410", "23.5012", 2)
-    (first, second) = issues(world)
+    first, _ = issues(world)
     assert (first.lat_e6, first.lon_e6, first.state) == (49_653_200, 23_481_100, IssueState.OPEN)
     assert count(world, IssuePhoto) == 2
 
@@ -214,7 +214,7 @@ def the_map_shows_markers_and_the_list_without_tiles(page: Page, lang: str, shot
 class Tiles(BaseHTTPRequestHandler):
     """A tile server: the same small PNG for every tile."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = picture(3, 256, 256)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
@@ -222,7 +222,7 @@ class Tiles(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
