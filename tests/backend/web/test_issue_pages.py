@@ -1,9 +1,9 @@
 """Community issues' pages (issue 18) in a real browser at a phone's width, in both languages: the council
-sets the map; a resident posts an issue with a photo and a point; a registered neighbour endorses it and withdraws;
-the council reads the ranking with its breakdown and closes an issue with its reason; the map page, with the
-tile server unreachable (as in every test here: no internet), shows the markers on a plain background and the
-list; with a tile server that answers, it shows its tiles. Bad input through the pages is refused with a clear
-message and changes nothing."""
+sets the map; a resident posts an issue with a photo and a point; a registered neighbour endorses it and
+withdraws; the council reads the ranking with its breakdown and closes an issue with its reason; the map page,
+with the tile server unreachable (as in every test here: no internet), shows the markers on a plain background
+and the list; with a tile server that answers, it shows its tiles. Bad input through the pages is refused with
+a clear message and changes nothing."""
 
 from __future__ import annotations
 
