@@ -59,7 +59,6 @@ EMPTY_FORMS = [
     ("council", "/council/programmes", 'main form[action$="/council/programmes"]'),
     ("council", "/council/rounds", 'main form[action$="/council/rounds"]'),
     ("resident", "/issues/new", 'main form[action$="/issues/new"]'),
-    ("council", "/council/issues/area", 'main form[action$="/council/issues/area"]'),
 ]
 
 
