@@ -11,7 +11,7 @@ from cts.errors import ConflictError, InvalidInputError, PermissionDeniedError, 
 class IssueInvalidError(InvalidInputError):
     """Raised when an issue's fields cannot be accepted; ``field`` and ``code`` say which and why."""
 
-    code = "issue_invalid"  # type: ignore[assignment]
+    code = "issue_invalid"
     DETAILS: ClassVar[dict[str, str]] = {
         "issue_title_missing": "Give the issue a title.",
         "issue_title_too_long": "The title is too long.",
@@ -79,5 +79,5 @@ class IssueForbiddenError(PermissionDeniedError):
 class IssueDailyLimitError(RateLimitedError):
     """Raised when a person posts more issues in a day than anyone needs to."""
 
-    code = "issue_daily_limit"  # type: ignore[assignment]
+    code = "issue_daily_limit"
     detail = "You have posted the most issues one person may post in a day. Please come back tomorrow."
