@@ -6,9 +6,11 @@ Real: the session's local chain (endorsing needs the resident registered on it),
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from conftest import RelayEnv
+from PIL import Image
 from sqlalchemy import func, select
 
 from cts.models import Issue, IssueEndorsement, IssuePhoto, Settlement
@@ -75,7 +77,10 @@ def test_a_resident_posts_another_endorses_and_withdraws_and_the_council_closes(
     )
     assert photo.status_code == 201, photo.text
     (address,) = photo.json()["photos"]
-    assert env.client.get(address).content == picture(7)
+    served = env.client.get(address)
+    assert served.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(served.content)) as image:
+        assert (image.format, image.size) == ("JPEG", (96, 72))
 
     assert env.act(neighbour, "PUT", "/api/issues/1/endorsement").json()["endorsements"] == 1
     assert env.act(other, "PUT", "/api/issues/1/endorsement").json()["endorsements"] == 2
@@ -202,3 +207,54 @@ def test_the_council_sets_the_map_and_cannot_drop_a_settlement_in_use(env: Relay
         assert sorted(session.scalars(select(Settlement.name))) == ["Березець", "Рудки"]
     public = env.client.get(f"/api/h/{env.slug}/issues/area").json()
     assert (public["south"], public["east"]) == ("49.600000", "23.550000")
+
+
+def phone_photo(width: int, height: int) -> bytes:
+    """A JPEG as a phone writes it: EXIF with the place it was taken (GPS) and the camera, turned sideways."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation: to be turned 90 degrees to stand upright
+    exif.get_ifd(0x8825).update({1: "N", 2: (49.0, 39.0, 11.5), 3: "E", 4: (23.0, 28.0, 52.0)})  # GPS
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 40)).save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_photo_is_served_upright_smaller_and_without_where_it_was_taken(env: RelayEnv) -> None:
+    places = set_area(env)
+    author = env.people.residents[0]
+    assert env.act(author, "POST", "/api/issues", an_issue(places["Рудки"])).status_code == 201
+    original = phone_photo(3000, 2000)
+    with Image.open(io.BytesIO(original)) as image:
+        assert image.getexif().get_ifd(0x8825)  # the upload does say where it was taken
+    response = env.client.post(
+        f"/api/h/{env.slug}/issues/1/photos",
+        content=original,
+        headers={
+            "Authorization": f"Bearer {env.token(author)}",
+            "Idempotency-Key": "photo-phone-01",
+            "Content-Type": "image/jpeg",
+        },
+    )
+    assert response.status_code == 201, response.text
+    served = env.client.get(response.json()["photos"][0]).content
+    with Image.open(io.BytesIO(served)) as image:
+        assert image.size == (1067, 1600)  # turned upright, the longer side 1600 px
+        assert not image.getexif() and "exif" not in image.info
+    assert len(served) < len(original)
+
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(bomb, format="PNG")  # a small file, a 100-megapixel picture
+    refused = env.client.post(
+        f"/api/h/{env.slug}/issues/1/photos",
+        content=bomb.getvalue(),
+        headers={"Authorization": f"Bearer {env.token(author)}", "Idempotency-Key": "photo-bomb-001"},
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "issue_photo_too_large"
+    broken = env.client.post(
+        f"/api/h/{env.slug}/issues/1/photos",
+        content=b"\xff\xd8\xff\xe0 not really a JPEG",
+        headers={"Authorization": f"Bearer {env.token(author)}", "Idempotency-Key": "photo-broken-01"},
+    )
+    assert broken.status_code == 422 and broken.json()["code"] == "issue_photo_type"
+    assert counts(env) == (1, 0, 1)
