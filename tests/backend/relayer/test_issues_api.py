@@ -7,12 +7,19 @@ Real: the session's local chain (endorsing needs the resident registered on it),
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
-from conftest import RelayEnv
+import pytest
+from conftest import RelayEnv, build_many
 from PIL import Image
 from sqlalchemy import func, select
+from web3 import Web3
 
+from cts.chain.client import Sender
+from cts.chain.manifest import Manifest
+from cts.core.config import Settings
 from cts.models import Issue, IssueEndorsement, IssuePhoto, Settlement
 from cts.web.demo import picture
 
@@ -258,3 +265,45 @@ def test_a_photo_is_served_upright_smaller_and_without_where_it_was_taken(env: R
     )
     assert broken.status_code == 422 and broken.json()["code"] == "issue_photo_type"
     assert counts(env) == (1, 0, 1)
+
+
+@pytest.fixture
+def two(
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    node: Any,
+    w3: Web3,
+    deployer: Sender,
+    shared_manifest: Manifest,
+) -> Iterator[list[RelayEnv]]:
+    envs = build_many(make_settings, tmp_path, node.url, w3, deployer, shared_manifest, count=2)
+    with envs[0].client:
+        yield envs
+    envs[0].worker.release_leases()
+
+
+def test_issues_settlements_and_roles_stay_in_their_hromada(two: list[RelayEnv]) -> None:
+    here, there = two
+    places_here, places_there = set_area(here), set_area(there)
+    posted = here.act(here.people.residents[0], "POST", "/api/issues", an_issue(places_here["Рудки"]))
+    assert posted.status_code == 201
+    # A settlement of the other hromada, named by its id, is not one of this hromada's.
+    foreign = here.act(here.people.residents[0], "POST", "/api/issues", an_issue(places_there["Рудки"]))
+    assert foreign.status_code == 422 and foreign.json()["code"] == "issue_settlement_unknown"
+    # The other hromada has no issue 1, and its people hold no role here.
+    assert there.client.get(f"/api/h/{there.slug}/issues/1").status_code == 404
+    outsider = there.people.residents[0]
+    there.register(outsider)
+    headers = {"Authorization": f"Bearer {there.token(outsider)}", "Idempotency-Key": "endorse-there-1"}
+    endorse_here = there.client.put(f"/api/h/{here.slug}/issues/1/endorsement", headers=headers)
+    assert endorse_here.status_code == 403 and endorse_here.json()["code"] == "role_required"
+    council_there = {
+        "Authorization": f"Bearer {there.token(there.people.council)}",
+        "Idempotency-Key": "close-there-1",
+    }
+    close_here = there.client.post(
+        f"/api/h/{here.slug}/issues/1/state", json={"state": "closed", "reason": "x"}, headers=council_there
+    )
+    assert close_here.status_code == 403
+    assert here.client.get(f"/api/h/{there.slug}/issues").json() == []
+    assert counts(here) == (1, 0, 0)
