@@ -14,7 +14,7 @@ import io
 import warnings
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from cts.core.config import Settings
 from cts.issues.errors import IssueInvalidError
@@ -52,7 +52,9 @@ def reencode(data: bytes) -> bytes:
                 return out.getvalue()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise IssueInvalidError("photos", "issue_photo_too_large") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Warning):
+    except IssueInvalidError:
+        raise
+    except Exception:  # a decoder given hostile bytes may fail in any way: it is not a photo
         raise IssueInvalidError("photos", "issue_photo_type") from None
 
 

@@ -29,6 +29,7 @@ from cts.models import Hromada, Issue, IssueEndorsement, IssuePhoto, IssueState,
 from cts.web.demo import picture
 from cts.web.i18n import get_translator
 from cts.web.issue_texts import category_names, group_names, issue_error_messages, state_names
+from cts.web.render import leaflet_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -322,3 +323,16 @@ def test_bad_issues_through_the_pages_are_refused_clearly_and_change_nothing(wor
     assert closing.status_code == 403
     assert issues(world)[0].state == IssueState.OPEN
     assert client.get("/council/issues").status_code == 403
+
+
+def test_leaflet_is_served_by_the_service_at_its_content_address(world: World) -> None:
+    address = leaflet_url("leaflet.js")
+    assert address.startswith("/static/leaflet/leaflet.js?v=")
+    kept = world.client.get(address, headers={"Accept-Encoding": "gzip"})
+    assert kept.status_code == 200 and kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert kept.headers["content-encoding"] == "gzip" and "Leaflet 1.9.4" in kept.text[:200]
+    stale = world.client.get("/static/leaflet/leaflet.js?v=000000000000")
+    assert stale.headers["cache-control"] == "public, no-cache"
+    assert world.client.get("/static/leaflet/../package.json").status_code == 404
+    page = world.client.get("/issues/map")
+    assert address in page.text and "unpkg" not in page.text and "cdn" not in page.text
