@@ -103,8 +103,13 @@ def post_an_issue(page: Page, lang: str, title: str, lat: str, lon: str, photo_s
     page.get_by_label(t.gettext("Category")).select_option(label=category_names(t)["infrastructure"])
     page.get_by_label(group_names(t)["children"]).check()
     page.get_by_label(group_names(t)["disabilities"]).check()
-    page.get_by_label(t.gettext("Latitude")).fill(lat)
-    page.get_by_label(t.gettext("Longitude")).fill(lon)
+    if lat == "map":  # a tap on the small map fills in both fields
+        page.get_by_test_id("point-map").click()
+        assert page.get_by_label(t.gettext("Latitude"), exact=True).input_value().startswith("49.6")
+        assert page.get_by_label(t.gettext("Longitude"), exact=True).input_value().startswith("23.4")
+    else:
+        page.get_by_label(t.gettext("Latitude"), exact=True).fill(lat)
+        page.get_by_label(t.gettext("Longitude"), exact=True).fill(lon)
     page.get_by_label(t.gettext("Photos (optional)")).set_input_files(
         [{"name": "yama.png", "mimeType": "image/png", "buffer": picture(photo_seed)}]
     )
@@ -143,9 +148,11 @@ def test_residents_post_and_endorse_an_issue_and_the_council_ranks_and_closes_it
     assert photo.evaluate("img => img.complete && img.naturalWidth") == 96
     assert "Діти обходять" in resident.get_by_test_id("issue-description").inner_text()
     shots(resident, "issue-posted")
-    post_an_issue(resident, lang, "Немає пандуса до амбулаторії", "49.6410", "23.5012", 2)
-    first, _ = issues(world)
+    post_an_issue(resident, lang, "Немає пандуса до амбулаторії", "map", "map", 2)
+    first, second = issues(world)
     assert (first.lat_e6, first.lon_e6, first.state) == (49_653_200, 23_481_100, IssueState.OPEN)
+    assert second.lat_e6 is not None and 49_600_000 <= second.lat_e6 <= 49_700_000
+    assert second.lon_e6 is not None and 23_400_000 <= second.lon_e6 <= 23_550_000
     assert count(world, IssuePhoto) == 2
 
     other = open_phone(browser, offline, lang)

@@ -106,6 +106,15 @@ def tile_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def with_tiles(page: Page, response: Response) -> Response:
+    """The map pages show pictures from elsewhere: the tiles, from their own origin and no other."""
+    policy = SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "img-src 'self' data:", f"img-src 'self' data: {tile_origin(page.settings.map_tiles_url)}"
+    )
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
 @router.get("/issues/map")
 def map_page(page: PageDep) -> Response:
     hromada = _hromada(page)
@@ -124,12 +133,7 @@ def map_page(page: PageDep) -> Response:
             **_names(page),
         },
     )
-    # The one page that shows pictures from elsewhere: the tiles, from their own origin and no other.
-    policy = SECURITY_HEADERS["Content-Security-Policy"].replace(
-        "img-src 'self' data:", f"img-src 'self' data: {tile_origin(page.settings.map_tiles_url)}"
-    )
-    response.headers["Content-Security-Policy"] = policy
-    return response
+    return with_tiles(page, response)
 
 
 # ---------------------------------------------------------------- posting an issue
@@ -138,7 +142,7 @@ def map_page(page: PageDep) -> Response:
 def render_new(page: Page, form: FormState, status: int = 200) -> Response:
     hromada = _hromada(page)
     area = get_area(page.session, hromada)
-    return page.render(
+    response = page.render(
         "issue_new.html",
         {
             "form": form,
@@ -149,10 +153,16 @@ def render_new(page: Page, form: FormState, status: int = 200) -> Response:
             "max_photos": MAX_PHOTOS,
             "title_max": TITLE_MAX,
             "description_max": DESCRIPTION_MAX,
+            "tiles": page.settings.map_tiles_url,
+            "attribution": page.settings.map_tiles_attribution,
+            "leaflet": leaflet_url,
             **_names(page),
         },
         status=status,
     )
+    if area is not None:
+        with_tiles(page, response)
+    return response
 
 
 @router.get("/issues/new")
