@@ -49,6 +49,7 @@ ISSUES_PER_DAY = 10
 # A hromada is at most about a hundred kilometres across: a box wider than 2 degrees is a typing mistake.
 MAX_SPAN_E6 = 2_000_000
 MICRO = Decimal(1_000_000)
+MAX_ID = 2**31 - 1  # ids and numbers the database holds; a larger one names nothing
 _DEGREES = re.compile(r"[+-]?\d{1,3}(?:[.,]\d{1,9})?")
 
 # Which state each state may move to (the council's moves); an issue closed by mistake may be reopened.
@@ -139,8 +140,9 @@ def check_draft(session: Session, hromada: Hromada, draft: IssueDraft) -> Checke
     elif len(description) > DESCRIPTION_MAX:
         problems.add(IssueInvalidError("description", "issue_description_too_long", max=DESCRIPTION_MAX))
     settlement = None
-    if draft.settlement.strip().isdigit():
-        settlement = session.get(Settlement, int(draft.settlement.strip()))
+    typed = draft.settlement.strip()
+    if typed.isdigit() and len(typed) <= 10 and int(typed) <= MAX_ID:
+        settlement = session.get(Settlement, int(typed))
     if settlement is None or settlement.hromada_id != hromada.id:
         settlement = None
         problems.add(IssueInvalidError("settlement", "issue_settlement_unknown"))

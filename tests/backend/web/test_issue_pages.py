@@ -287,6 +287,7 @@ def test_bad_issues_through_the_pages_are_refused_clearly_and_change_nothing(wor
         ({"category": "roads"}, errors["issue_category_unknown"]),
         ({"groups": ["children", "cats"]}, errors["issue_group_unknown"]),
         ({"settlement": "999999"}, errors["issue_settlement_unknown"]),
+        ({"settlement": "9" * 30}, errors["issue_settlement_unknown"]),
         ({"lat": "сорок"}, errors["issue_point_invalid"]),
     ]
     for changes, message in bad:
@@ -309,6 +310,8 @@ def test_bad_issues_through_the_pages_are_refused_clearly_and_change_nothing(wor
     assert "<img src=x" not in markup.text and "&lt;img src=x onerror=alert(1)&gt;" in markup.text
     assert client.get("/h/no-such-hromada/issues/1").status_code == 404
     assert client.get("/issues/2").status_code == 404
+    assert client.get("/issues/" + "9" * 30).status_code == 404
+    assert client.get("/issues/1/photos/" + "0" * 64 + ".jpg").status_code == 404
 
     client.post("/signout", data={"csrf_token": form_fields(client.get("/issues").text)["csrf_token"]})
     client_sign_in(client, people.residents[1].email)

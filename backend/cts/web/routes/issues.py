@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
@@ -51,6 +51,7 @@ from cts.web.issue_texts import category_names, field_errors, group_names, state
 from cts.web.render import leaflet_url
 
 router = APIRouter(include_in_schema=False)
+IssueNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]  # beyond it, a 404 page: no such issue
 PosterPage = Annotated[Page, Depends(require_page_roles(Role.RESIDENT, Role.COORDINATOR, Role.COUNCIL))]
 ResidentOnlyPage = Annotated[Page, Depends(require_page_roles(Role.RESIDENT))]
 
@@ -244,12 +245,12 @@ def render_issue(
 
 
 @router.get("/issues/{number}")
-def issue_page(number: int, page: PageDep) -> Response:
+def issue_page(number: IssueNumber, page: PageDep) -> Response:
     return render_issue(page, _issue(page, number))
 
 
 @router.post("/issues/{number}/endorsement")
-def endorse_form(number: int, page: ResidentOnlyPage, form: FormDep) -> Response:
+def endorse_form(number: IssueNumber, page: ResidentOnlyPage, form: FormDep) -> Response:
     issue = _issue(page, number)
 
     def act() -> str:
@@ -279,7 +280,7 @@ def _registered(page: Page) -> bool:
 
 
 @router.post("/issues/{number}/state")
-def move_form(number: int, page: CouncilPage, form: FormDep) -> Response:
+def move_form(number: IssueNumber, page: CouncilPage, form: FormDep) -> Response:
     issue = _issue(page, number)
 
     def act() -> str:
@@ -297,7 +298,7 @@ def move_form(number: int, page: CouncilPage, form: FormDep) -> Response:
 
 
 @router.get("/issues/{number}/photos/{name}")
-def issue_photo(number: int, name: str, page: PageDep) -> Response:
+def issue_photo(number: IssueNumber, name: str, page: PageDep) -> Response:
     """A photo of an issue (public, as the issue is); only the photos this issue names."""
     issue = _issue(page, number)
     if name not in {photo.name for photo in issue.photos}:
