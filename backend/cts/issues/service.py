@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cts.core.db import utcnow
+from cts.errors import ServiceUnavailableError
 from cts.issues.errors import (
     IssueConflictError,
     IssueDailyLimitError,
@@ -46,6 +47,7 @@ SETTLEMENT_MAX = 100
 MAX_SETTLEMENTS = 200
 MAX_PHOTOS = 4
 ISSUES_PER_DAY = 10
+NUMBER_ATTEMPTS = 5
 # A hromada is at most about a hundred kilometres across: a box wider than 2 degrees is a typing mistake.
 MAX_SPAN_E6 = 2_000_000
 MICRO = Decimal(1_000_000)
@@ -221,24 +223,36 @@ def post_issue(
     )
     if (posted or 0) >= ISSUES_PER_DAY:
         raise IssueDailyLimitError(retry_after_seconds=3600)
-    number = (session.scalar(select(func.max(Issue.number)).where(Issue.hromada_id == hromada.id)) or 0) + 1
-    issue = Issue(
-        hromada_id=hromada.id,
-        number=number,
-        author_id=author.id,
-        title=checked.title,
-        description=checked.description,
-        settlement_id=checked.settlement.id,
-        lat_e6=checked.lat_e6,
-        lon_e6=checked.lon_e6,
-        category=checked.category,
-        state=IssueState.OPEN,
-        groups=[IssueGroup(group=group) for group in checked.groups],
-        photos=[IssuePhoto(sha256=p.sha256, extension=p.extension, size=p.size) for p in kept],
-    )
-    session.add(issue)
-    session.flush()  # two posts at once: the (hromada, number) unique key refuses the second
-    return issue
+    # Two posts at once may both read the same highest number: the (hromada, number) unique key refuses
+    # the second, whose savepoint is rolled back and which takes the next number (PostgreSQL; SQLite lets
+    # one writer at a time in). A post that still finds no number after a few tries is refused, not lost.
+    for _ in range(NUMBER_ATTEMPTS):
+        issue = Issue(
+            hromada_id=hromada.id,
+            number=next_number(session, hromada),
+            author_id=author.id,
+            title=checked.title,
+            description=checked.description,
+            settlement_id=checked.settlement.id,
+            lat_e6=checked.lat_e6,
+            lon_e6=checked.lon_e6,
+            category=checked.category,
+            state=IssueState.OPEN,
+            groups=[IssueGroup(group=group) for group in checked.groups],
+            photos=[IssuePhoto(sha256=p.sha256, extension=p.extension, size=p.size) for p in kept],
+        )
+        try:
+            with session.begin_nested():
+                session.add(issue)
+            return issue
+        except IntegrityError:  # the savepoint's rollback took the refused issue out of the session
+            continue
+    raise ServiceUnavailableError("Many issues are being posted at once. Please send the form again.")
+
+
+def next_number(session: Session, hromada: Hromada) -> int:
+    """The hromada's next issue number (its issues are numbered 1, 2, 3...)."""
+    return (session.scalar(select(func.max(Issue.number)).where(Issue.hromada_id == hromada.id)) or 0) + 1
 
 
 def find_issue(session: Session, hromada: Hromada, number: int) -> Issue | None:

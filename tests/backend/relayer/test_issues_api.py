@@ -307,3 +307,26 @@ def test_issues_settlements_and_roles_stay_in_their_hromada(two: list[RelayEnv])
     assert close_here.status_code == 403
     assert here.client.get(f"/api/h/{there.slug}/issues").json() == []
     assert counts(here) == (1, 0, 0)
+
+
+def test_two_posts_that_read_the_same_number_get_one_each(
+    env: RelayEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    places = set_area(env)
+    resident = env.people.residents[0]
+    assert env.act(resident, "POST", "/api/issues", an_issue(places["Рудки"])).status_code == 201
+    from cts.issues import service
+
+    real = service.next_number
+    stale = iter([1])  # what a post that read the highest number before the first one's commit would take
+
+    def racing(session: Any, hromada: Any) -> int:
+        return next(stale, None) or real(session, hromada)
+
+    monkeypatch.setattr(service, "next_number", racing)
+    second = env.act(resident, "POST", "/api/issues", an_issue(places["Рудки"], title="Друга"))
+    assert second.status_code == 201 and second.json()["number"] == 2
+    monkeypatch.setattr(service, "next_number", lambda session, hromada: 1)  # never a free number
+    refused = env.act(resident, "POST", "/api/issues", an_issue(places["Рудки"], title="Третя"))
+    assert refused.status_code == 503 and refused.json()["code"] == "service_unavailable"
+    assert counts(env) == (2, 0, 0)
