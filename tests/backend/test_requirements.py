@@ -31,6 +31,7 @@ MODULES = {
     "pabulib-checker": "pabulib",
     "py-solc-x": "solcx",
     "fpdf2": "fpdf",
+    "pillow": "PIL",
 }
 
 

@@ -89,6 +89,19 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest evidence file (photo, document) accepted."
     )
+    # The issues' map (issue 18): where its background tiles come from. The page names the tiles' origin in
+    # its Content-Security-Policy, and still shows every issue's marker and the list when tiles cannot load.
+    map_tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^\s\"'<>]*$",
+        description="The map's tile address with {z}, {x} and {y} (OpenStreetMap's by default; its usage "
+        "policy asks heavy users to run their own tile server).",
+    )
+    map_tiles_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        max_length=200,
+        description="Who made the tiles, shown on the map as the tile source's licence requires (as text).",
+    )
 
     # Password hashing (argon2id). The defaults are argon2's recommended ones; tests lower them through
     # these settings to stay fast. Never lower them in production.
@@ -273,6 +286,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CTS_SMTP_SECURITY=none would send the SMTP password unencrypted: use starttls or tls"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tiles_have_their_placeholders(self) -> Self:
+        """A tile address names the tile: without {z}, {x} and {y} every tile would be the same picture."""
+        missing = [name for name in ("{z}", "{x}", "{y}") if name not in self.map_tiles_url]
+        if missing:
+            raise ValueError(f"CTS_MAP_TILES_URL lacks {', '.join(missing)}")
         return self
 
     def sponsor_keys(self) -> list[str]:

@@ -3,6 +3,17 @@
 
 from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
+from cts.models.issues import (
+    AffectedGroup,
+    Issue,
+    IssueArea,
+    IssueCategory,
+    IssueEndorsement,
+    IssueGroup,
+    IssuePhoto,
+    IssueState,
+    Settlement,
+)
 from cts.models.journals import JournalImport, JournalLine
 from cts.models.notifications import (
     EmailStatus,
@@ -28,6 +39,7 @@ from cts.models.users import AuthSession, Language, Role, User, Wallet
 __all__ = [
     "ActionClaim",
     "ActionStatus",
+    "AffectedGroup",
     "AuthSession",
     "Batch",
     "BatchAttempt",
@@ -35,6 +47,13 @@ __all__ = [
     "EmailStatus",
     "Hromada",
     "IdempotencyRecord",
+    "Issue",
+    "IssueArea",
+    "IssueCategory",
+    "IssueEndorsement",
+    "IssueGroup",
+    "IssuePhoto",
+    "IssueState",
     "JournalImport",
     "JournalLine",
     "Language",
@@ -49,6 +68,7 @@ __all__ = [
     "RelayAction",
     "Role",
     "RoleBudget",
+    "Settlement",
     "SponsorAccount",
     "User",
     "Wallet",

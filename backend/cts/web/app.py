@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from os import PathLike
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import FastAPI, Request, Response
@@ -25,7 +26,7 @@ from cts.models import Language
 from cts.web.deps import SESSION_COOKIE, Page, PageForbidden, PayloadTooLarge, SignInRequired, build_page
 from cts.web.forms import is_offline_sync, offline_answer
 from cts.web.i18n import get_translator
-from cts.web.render import STATIC_DIR, static_version
+from cts.web.render import LEAFLET_DIR, STATIC_DIR, leaflet_version, static_version
 from cts.web.routes import pages_router
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,10 @@ class StaticAssets(StaticFiles):
     hash), so a browser may keep that address for a year without asking again: a slow link pays for them
     once. Any other address of a file is checked again each time (its ETag makes that cheap)."""
 
+    def __init__(self, *, directory: Path, version: Callable[[str], str] = static_version) -> None:
+        super().__init__(directory=directory, check_dir=False)
+        self.version = version
+
     def file_response(
         self,
         full_path: PathLike[str] | str,
@@ -142,7 +147,7 @@ class StaticAssets(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         name = self.get_path(scope).replace(os.sep, "/")
         versioned = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v") == [
-            static_version(name)
+            self.version(name)
         ]
         response.headers["Cache-Control"] = (
             "public, max-age=31536000, immutable" if versioned else "public, no-cache"
@@ -157,6 +162,8 @@ def install_web(app: FastAPI) -> None:
     not start (CatalogMissingError says how to compile them)."""
     for lang in Language:
         get_translator(lang)
+    # Leaflet's files first: the mount at /static would take their addresses otherwise.
+    app.mount("/static/leaflet", StaticAssets(directory=LEAFLET_DIR, version=leaflet_version), name="leaflet")
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.add_exception_handler(SignInRequired, handle_sign_in_required)

@@ -46,6 +46,7 @@ from cts.core.security import build_password_hasher
 from cts.crud import create_user
 from cts.errors import CTSError
 from cts.hromadas import HromadaDirectory, add_hromada, get_hromada, grant_role
+from cts.issues.demo import seed_demo_issues
 from cts.models import ActionStatus, Hromada, Language, RelayAction, Role, User
 from cts.relayer.service import Call, RelayerService, identity_hash
 from cts.relayer.worker import RelayerWorker
@@ -330,6 +331,7 @@ def seed_demo(
         finally:
             assert driver.worker is not None
             driver.worker.release_leases()
+        seed_demo_issues(factory, settings, hromada, residents, _prefixed(say, name))
         result.hromadas.append(logins)
         seeded.append((logins, people))
     if len(seeded) >= 2:

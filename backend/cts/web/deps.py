@@ -52,19 +52,26 @@ NOTICES = frozenset({"already_sent", "signed_out", "welcome", "language", "notif
 # Navigation in a hromada by role: (path within the hromada, the name of its label in the "nav" family of
 # cts.web.messages). The first entry is the role's home page. Every path is under /h/<slug>.
 NAV: dict[Role | None, list[tuple[str, str]]] = {
-    None: [("/rounds", "rounds"), ("/public", "public")],
+    None: [("/rounds", "rounds"), ("/issues", "issues"), ("/public", "public")],
     Role.RESIDENT: [
         ("/me", "me"),
         ("/programmes", "programmes"),
         ("/cases", "cases"),
         ("/rounds", "rounds"),
+        ("/issues", "issues"),
         ("/loans", "loans"),
     ],
     Role.VERIFIER: [("/verify", "verify"), ("/programmes", "programmes"), ("/rounds", "rounds")],
-    Role.COORDINATOR: [("/verify", "verify"), ("/record", "record"), ("/rounds", "rounds")],
+    Role.COORDINATOR: [
+        ("/verify", "verify"),
+        ("/record", "record"),
+        ("/rounds", "rounds"),
+        ("/issues", "issues"),
+    ],
     Role.COUNCIL: [
         ("/council/residents", "council"),
         ("/rounds", "rounds"),
+        ("/issues", "issues"),
         ("/public", "public"),
     ],
     Role.AUDITOR: [("/public", "public"), ("/rounds", "rounds")],

@@ -22,6 +22,8 @@ def error_messages(t: Translator) -> dict[str, str]:
     """What a person reads for each error code (of CTSError, the relayer, its worker, the pages, the
     evidence store, and the contracts' refusals as cts.relayer.errors names them)."""
     _ = t.gettext
+    from cts.web.issue_texts import issue_error_messages  # community issues (issue 18)
+
     return {
         # cts.errors
         "internal_error": _("Something went wrong on our side. Please try again later."),
@@ -190,6 +192,7 @@ def error_messages(t: Translator) -> dict[str, str]:
         "evidence_type": _(
             "This kind of file is not accepted: send a photo (JPEG, PNG, WebP, HEIC) or a PDF document."
         ),
+        **issue_error_messages(t),
     }
 
 
@@ -262,6 +265,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "signup": pgettext("navigation", "Sign up"),
             "signout": pgettext("navigation", "Sign out"),
             "hromadas": pgettext("navigation", "My hromadas"),
+            "issues": pgettext("navigation", "Issues"),
         },
         "role": {
             "resident": pgettext("role", "resident"),

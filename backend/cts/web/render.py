@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from cts.chain.artifacts import REPO_ROOT
 from cts.models import Language
 from cts.web.forms import FormState
 from cts.web.i18n import get_translator
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from cts.web.deps import Page
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Leaflet, the issues' map (issue 18), served as npm installed it (`make setup` runs `npm ci`), at
+# /static/leaflet/<file>?v=<its hash>, like our own static files.
+LEAFLET_DIR = REPO_ROOT / "node_modules" / "leaflet" / "dist"
 
 
 @cache
@@ -34,6 +38,16 @@ def static_url(name: str) -> str:
     """A static file's URL, named by its content, so that browsers may keep it for a year (StaticAssets) and
     a changed file is never served from an old cache."""
     return f"/static/{name}?v={static_version(name)}"
+
+
+@cache
+def leaflet_version(name: str) -> str:
+    return hashlib.sha256((LEAFLET_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def leaflet_url(name: str) -> str:
+    """A file of Leaflet's, named by its content (cached for a year, like ``static_url``)."""
+    return f"/static/leaflet/{name}?v={leaflet_version(name)}"
 
 
 @cache

@@ -40,8 +40,14 @@ TABLES = {
     "notification_cursors",
     "journal_imports",
     "journal_lines",
+    "issue_areas",
+    "settlements",
+    "issues",
+    "issue_groups",
+    "issue_photos",
+    "issue_endorsements",
 }
-HEAD_REVISION = "0008_journals"
+HEAD_REVISION = "0009_community_issues"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ cannot be missed silently."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -26,11 +27,13 @@ from web3 import Web3
 from web_helpers import PASSWORD, PHONE, Served, make_world, serve
 
 from cts.chain.client import Sender
-from cts.chain.localnode import LocalNode
+from cts.chain.localnode import LocalNode, free_port
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
-from cts.models import RelayAction, Role
-from cts.web.demo import give_role, make_user
+from cts.issues.photos import PhotoStore
+from cts.issues.service import IssueDraft, endorse, post_issue, set_area
+from cts.models import Hromada, RelayAction, Role, Settlement, User
+from cts.web.demo import give_role, make_user, picture
 from cts.web.files import Document, DocumentStore
 from cts.web.routes import pages_router
 from cts.web.routes.loans import schedule
@@ -47,6 +50,7 @@ NOT_PAGES = {
     "/h/{slug}/council/journals/template/{programme_id}.pdf",  # the printable paper journal
     "/sw.js",  # the service worker (docs/offline.md)
     "/h/{slug}/manifest.webmanifest",  # the web manifest that makes the pages installable
+    "/h/{slug}/issues/{number}/photos/{name}",  # a photo of a community issue
 }
 # Forms sent empty, to check their error messages too: (role, page, the form's selector).
 EMPTY_FORMS = [
@@ -56,6 +60,7 @@ EMPTY_FORMS = [
     ("resident", "/loans", 'main form[action$="/loans"]'),
     ("council", "/council/programmes", 'main form[action$="/council/programmes"]'),
     ("council", "/council/rounds", 'main form[action$="/council/rounds"]'),
+    ("resident", "/issues/new", 'main form[action$="/issues/new"]'),
 ]
 
 
@@ -133,6 +138,17 @@ class Site:
             "/h/{slug}/council/journals/{public_id}": [
                 ("council", f"{b}/council/journals/{self.journal_id}")
             ],
+            # Community issues: one with a photo and a point, posted by a resident, endorsed by another.
+            "/h/{slug}/issues": [("anonymous", f"{b}/issues"), ("resident", f"{b}/issues")],
+            "/h/{slug}/issues/map": [("anonymous", f"{b}/issues/map"), ("resident", f"{b}/issues/map")],
+            "/h/{slug}/issues/new": [("resident", f"{b}/issues/new")],
+            "/h/{slug}/issues/{number}": [
+                ("anonymous", f"{b}/issues/1"),
+                ("resident", f"{b}/issues/1"),
+                ("council", f"{b}/issues/1"),
+            ],
+            "/h/{slug}/council/issues": [("council", f"{b}/council/issues")],
+            "/h/{slug}/council/issues/area": [("council", f"{b}/council/issues/area")],
         }
 
     def visits(self) -> dict[str, list[tuple[str, str]]]:
@@ -179,6 +195,7 @@ def built_site(
         shared_manifest,
         background_worker=True,
         environment="development",  # plain http on 127.0.0.1: cookies without the Secure flag
+        map_tiles_url=f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png",  # no tiles, as offline
     )
     with serve(world) as served:
         yield _seed(served)
@@ -226,6 +243,7 @@ def _seed(served: Served) -> Site:
     give_role(factory, auditor, hromada, Role.AUDITOR)
     assert action is not None
     journal_id = _import_journal(world, programme, waiting.email, now)
+    _post_issue(world, author=waiting, endorser=voter)
     logins = {
         "resident": voter.email,
         "verifier": people.verifier.email,
@@ -258,6 +276,28 @@ def _import_journal(world: Any, programme: int, resident_email: str, now: int) -
     )
     assert response.status_code in (200, 201), response.text
     return str(response.json()["id"])
+
+
+def _post_issue(world: Any, author: Any, endorser: Any) -> None:
+    """A community issue with a photo and a point, endorsed by another resident (the map, the lists)."""
+    factory = world.env.app.state.session_factory
+    with factory() as session:
+        hromada = session.scalar(select(Hromada).where(Hromada.slug == world.env.slug))
+        set_area(session, hromada, ("49.60", "23.40", "49.70", "23.55"), ["Рудки", "Березець"])
+        settlement = session.scalar(select(Settlement.id).where(Settlement.name == "Рудки"))
+        draft = IssueDraft(
+            title="Немає пандуса до амбулаторії",
+            description="Люди на візках не можуть зайти.",
+            settlement=str(settlement),
+            category="social_care",
+            groups=["disabilities", "elderly"],
+            lat="49.6532",
+            lon="23.4811",
+        )
+        photo = PhotoStore(world.settings).save(io.BytesIO(picture(11)))
+        issue = post_issue(session, hromada, session.get(User, author.id), draft, [photo])
+        endorse(session, issue, session.get(User, endorser.id), registered=True)
+        session.commit()
 
 
 def open_as(browser: Browser, site: Site, role: str, lang: str) -> Page:

@@ -67,3 +67,26 @@ def test_the_badges_use_only_checked_pairs() -> None:
         text = re.search(r"[^-]color:\s*([^;]+);", rule)
         assert background and text
         assert contrast(text.group(1).strip(), background.group(1).strip()) >= 4.5
+
+
+# The issues' map (issues.css): markers against the plain map background (shown when tiles cannot load) and
+# its hatching, the marker's ring, and the links of the popup and the attribution.
+MAP_GRAPHICS = [
+    ("#1d4ed8", "#eef2f0"),
+    ("#1d4ed8", "#e2e8e4"),
+    ("#92400e", "#eef2f0"),
+    ("#92400e", "#e2e8e4"),
+    ("#1f2937", "#eef2f0"),
+    ("#6b7280", "#ffffff"),  # the map's border
+]
+
+
+@pytest.mark.parametrize(("mark", "background"), MAP_GRAPHICS)
+def test_the_maps_markers_and_edges_are_visible_without_tiles(mark: str, background: str) -> None:
+    assert contrast(mark, background) >= 3.0
+
+
+@pytest.mark.parametrize(("text", "background"), [("#1d4ed8", "#ffffff"), ("#1f2937", "#ffffff")])
+def test_the_maps_popup_and_attribution_are_readable(text: str, background: str) -> None:
+    assert contrast(text, background) >= 4.5
+    assert text in (STATIC_DIR / "issues.css").read_text()

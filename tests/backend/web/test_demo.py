@@ -15,6 +15,8 @@ from cts.chain.client import Sender
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
 from cts.hromadas import get_hromada
+from cts.issues.ranking import list_issues
+from cts.issues.service import get_area
 from cts.models import Role, User
 from cts.web.demo import DEMO_PASSWORD, seed_demo
 from cts.web.files import DocumentStore
@@ -50,6 +52,15 @@ def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open
         assert reader.round(1).state == "voting" and reader.round(1).voters == 3
         assert reader.projects(1)[0].title == "Лавки й ліхтарі в парку"
         assert len(reader.programmes()) == 4 and reader.fund().ledger["deposits"] == 70_000_000
+
+    # Community issues in each: ranked by endorsements, on Rudky's map (the demo knows no box for Dubechne).
+    with app.state.session_factory() as session:
+        for slug, placed in ((first, 3), (second, 0)):
+            hromada = get_hromada(session, slug)
+            ranked = list_issues(session, hromada)
+            assert [r.endorsements for r in ranked] == [4, 3, 2, 1]
+            assert sum(r.issue.has_point for r in ranked) == placed
+            assert (get_area(session, hromada) is not None) == bool(placed)
 
     # One person, two roles: a verifier in the first hromada, a resident of the second.
     with app.state.session_factory() as session:

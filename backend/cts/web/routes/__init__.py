@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 from cts.web.routes import (
     account,
     council,
+    issues,
     journals,
     loans,
     notifications,
@@ -44,6 +45,7 @@ HROMADA_ROUTERS = (
     verifier.router,
     council.router,
     journals.router,
+    issues.router,
     public.router,
     verify.router,
     offline.router,
