@@ -7,6 +7,7 @@ import {CTSBase} from "./utils/CTSBase.sol";
 import {HromadaContracts} from "./interfaces/HromadaContracts.sol";
 import {IBalancedVote} from "./interfaces/IBalancedVote.sol";
 import {ICommunityFund} from "./interfaces/ICommunityFund.sol";
+import {IProjectDelivery} from "./interfaces/IProjectDelivery.sol";
 import {IResidentRegistry} from "./interfaces/IResidentRegistry.sol";
 import {IRVToken} from "./interfaces/IRVToken.sol";
 
@@ -33,6 +34,7 @@ contract CommunityFund is CTSBase, ICommunityFund {
     IRVToken public token;
     address public usefulCases;
     IBalancedVote public balancedVote;
+    address public delivery;
 
     Ledger private _ledger;
     uint256 private _currentCycle;
@@ -42,12 +44,18 @@ contract CommunityFund is CTSBase, ICommunityFund {
     mapping(uint256 roundId => RoundReserve) private _roundReserve;
     mapping(uint256 roundId => mapping(uint256 projectId => bool)) private _projectSettled;
     mapping(bytes32 receiptHash => bool) private _receiptUsed;
+    mapping(uint256 roundId => mapping(uint256 projectId => uint256)) private _tranchesPaid;
     mapping(uint256 loanId => Loan) private _loans;
     uint256 private _depositCount;
     uint256 private _loanCount;
 
     modifier onlyUsefulCases() {
         if (_msgSender() != usefulCases) revert CommunityFundUnauthorised(_msgSender());
+        _;
+    }
+
+    modifier onlyDelivery() {
+        if (_msgSender() != delivery) revert CommunityFundUnauthorised(_msgSender());
         _;
     }
 
@@ -68,6 +76,7 @@ contract CommunityFund is CTSBase, ICommunityFund {
         token = IRVToken(contracts.token);
         usefulCases = contracts.usefulCases;
         balancedVote = IBalancedVote(contracts.balancedVote);
+        delivery = contracts.delivery;
         _grantRole(DEFAULT_ADMIN_ROLE, council);
         _grantRole(TREASURER_ROLE, council);
         _currentCycle = 1;
@@ -141,7 +150,12 @@ contract CommunityFund is CTSBase, ICommunityFund {
         return _roundReserve[roundId];
     }
 
-    /// @notice Whether a funded project's money was paid, lent or released.
+    /// @inheritdoc ICommunityFund
+    function grantTranchesPaid(uint256 roundId, uint256 projectId) external view returns (uint256) {
+        return _tranchesPaid[roundId][projectId];
+    }
+
+    /// @inheritdoc ICommunityFund
     function isProjectSettled(uint256 roundId, uint256 projectId) external view returns (bool) {
         return _projectSettled[roundId][projectId];
     }
@@ -185,6 +199,9 @@ contract CommunityFund is CTSBase, ICommunityFund {
     function payGrant(uint256 roundId, uint256 projectId, bytes32 receiptHash) external onlyRole(TREASURER_ROLE) {
         IBalancedVote.Project memory p = _payableProject(roundId, projectId);
         if (p.loanId != 0) revert CommunityFundProjectNotPayable(roundId, projectId);
+        if (IProjectDelivery(delivery).hasPlan(roundId, projectId)) {
+            revert CommunityFundProjectHasPlan(roundId, projectId);
+        }
         _useReceipt(receiptHash);
         _projectSettled[roundId][projectId] = true;
         _ledger.committed -= p.funded;
@@ -198,9 +215,11 @@ contract CommunityFund is CTSBase, ICommunityFund {
     function releaseProjectFunds(uint256 roundId, uint256 projectId) external onlyRole(TREASURER_ROLE) {
         IBalancedVote.Project memory p = _payableProject(roundId, projectId);
         _projectSettled[roundId][projectId] = true;
-        _ledger.committed -= p.funded;
-        _ledger.available += p.funded;
-        emit ProjectFundsReleased(roundId, projectId, p.funded);
+        // A project paid in tranches releases what its tranches have not paid.
+        uint256 unpaid = p.funded - _tranchesPaid[roundId][projectId];
+        _ledger.committed -= unpaid;
+        _ledger.available += unpaid;
+        emit ProjectFundsReleased(roundId, projectId, unpaid);
     }
 
     /// @inheritdoc ICommunityFund
@@ -331,6 +350,26 @@ contract CommunityFund is CTSBase, ICommunityFund {
     }
 
     // ---------------------------------------------------------------- system contracts
+
+    /// @inheritdoc ICommunityFund
+    function payGrantTranche(uint256 roundId, uint256 projectId, uint256 amountKopiyky, bytes32 receiptHash)
+        external
+        onlyDelivery
+    {
+        IBalancedVote.Project memory p = _payableProject(roundId, projectId);
+        if (p.loanId != 0) revert CommunityFundProjectNotPayable(roundId, projectId);
+        if (amountKopiyky == 0) revert CommunityFundZeroAmount();
+        uint256 paid = _tranchesPaid[roundId][projectId] + amountKopiyky;
+        if (paid > p.funded) revert CommunityFundOverpaid(roundId, projectId, paid, p.funded);
+        _useReceipt(receiptHash);
+        _tranchesPaid[roundId][projectId] = paid;
+        if (paid == p.funded) _projectSettled[roundId][projectId] = true;
+        _ledger.committed -= amountKopiyky;
+        _ledger.grantsPaid += amountKopiyky;
+        _accrue().grantsKopiyky += amountKopiyky;
+        _impact[0].grantsKopiyky += amountKopiyky;
+        emit GrantTranchePaid(roundId, projectId, amountKopiyky, paid, receiptHash);
+    }
 
     /// @inheritdoc ICommunityFund
     function reserveForProgramme(uint256 programmeId, uint256 amountKopiyky) external onlyUsefulCases {
