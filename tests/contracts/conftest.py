@@ -168,6 +168,11 @@ def fund(hromada):
 
 
 @pytest.fixture(scope="module")
+def delivery(hromada):
+    return hromada["delivery"]
+
+
+@pytest.fixture(scope="module")
 def residents(registry, registrar, alice, bob, carol):
     """Alice, Bob and Carol, registered and active (resident ids 1, 2, 3)."""
     for who in (alice, bob, carol):

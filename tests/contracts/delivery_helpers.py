@@ -21,7 +21,8 @@ FUNDED = {1: 30_000, 2: 50_000, 4: 20_000}
 
 def funded_round(fund, vote, cases, council, verifiers, alice, bob, carol) -> int:
     """A finalised greedy round of 110,000 kopiyky: 1 (Alice, 30,000) and 2 (Bob, 50,000) funded grants,
-    3 (Alice, 10,000) unfunded, 4 (Carol's loan, 20,000) funded. Needs programme 1 (the `programme` fixture)."""
+    3 (Alice, 10,000) unfunded, 4 (Carol's loan, 20,000) funded. Needs programme 1 (the `programme`
+    fixture)."""
     earn(cases, verifiers[0], alice, 5, tag="delivery")
     earn(cases, verifiers[0], bob, 5, tag="delivery")
     applied = fund.applyForLoan([20_000], [30 * DAY], h("bakery-plan"), {"from": carol})
@@ -51,7 +52,9 @@ def split(total: int, parts: int) -> list[int]:
 
 def set_plan(delivery, council, round_id, project_id, shares, *, dates=None, tag="plan"):
     dates = dates or due_dates(len(shares))
-    return delivery.setPlan(round_id, project_id, dates, shares, h(f"{tag}-{round_id}-{project_id}"), {"from": council})
+    return delivery.setPlan(
+        round_id, project_id, dates, shares, h(f"{tag}-{round_id}-{project_id}"), {"from": council}
+    )
 
 
 def report(delivery, owner, round_id, project_id, index, *, receipts=2, tag="report"):

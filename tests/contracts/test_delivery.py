@@ -28,11 +28,6 @@ from test_fund_capital import CLONE_PREFIX, CLONE_SUFFIX
 
 
 @pytest.fixture(scope="module")
-def delivery(hromada):
-    return hromada["delivery"]
-
-
-@pytest.fixture(scope="module")
 def round_id(fund, vote, cases, council, verifiers, programme, alice, bob, carol):
     return funded_round(fund, vote, cases, council, verifiers, alice, bob, carol)
 
@@ -51,7 +46,13 @@ def test_council_sets_a_plan_whose_shares_sum_to_the_funded_amount(delivery, cou
     dates = due_dates(3)
     tx = delivery.setPlan(round_id, 1, dates, [7_000, 13_000, 10_000], h("plan-doc"), {"from": council})
     assert_event(
-        tx, "DeliveryPlanSet", roundId=round_id, projectId=1, milestones=3, fundedKopiyky=30_000, planHash=h("plan-doc")
+        tx,
+        "DeliveryPlanSet",
+        roundId=round_id,
+        projectId=1,
+        milestones=3,
+        fundedKopiyky=30_000,
+        planHash=h("plan-doc"),
     )
     planned = tx.events["MilestonePlanned"]
     assert [(e["index"], e["dueAt"], e["shareKopiyky"]) for e in planned] == [
@@ -242,7 +243,9 @@ def test_the_council_accepts_a_report(delivery, council, planned, alice):
     assert delivery.milestoneState(planned, 1, 0) == ACCEPTED
 
 
-def test_the_council_rejects_a_report_with_a_reason_and_the_owner_reports_again(delivery, council, planned, alice):
+def test_the_council_rejects_a_report_with_a_reason_and_the_owner_reports_again(
+    delivery, council, planned, alice
+):
     report(delivery, alice, planned, 1, 0)
     with brownie.reverts("ProjectDeliveryZeroReasonCode: "):
         delivery.rejectReport(planned, 1, 0, 0, {"from": council})
@@ -273,7 +276,9 @@ def test_only_a_reported_milestone_is_accepted_or_rejected(delivery, council, pl
         delivery.acceptReport(planned, 1, 0, {"from": council})
 
 
-def test_a_milestone_past_its_due_date_without_an_accepted_report_is_overdue(delivery, council, planned, alice):
+def test_a_milestone_past_its_due_date_without_an_accepted_report_is_overdue(
+    delivery, council, planned, alice
+):
     due = delivery.plan(planned, 1)[0][0]
     report(delivery, alice, planned, 1, 0)
     sleep_until(due + 1)
@@ -297,7 +302,13 @@ def test_the_council_pays_an_accepted_milestones_tranche(delivery, fund, council
     grants = fund.impact(0)["grantsKopiyky"]
     tx = delivery.payTranche(planned, 1, 0, h("tranche-0"), {"from": council})
     assert_event(
-        tx, "TranchePaid", roundId=planned, projectId=1, index=0, amountKopiyky=10_000, receiptHash=h("tranche-0")
+        tx,
+        "TranchePaid",
+        roundId=planned,
+        projectId=1,
+        index=0,
+        amountKopiyky=10_000,
+        receiptHash=h("tranche-0"),
     )
     assert_event(
         tx,
@@ -317,7 +328,9 @@ def test_the_council_pays_an_accepted_milestones_tranche(delivery, fund, council
     assert not fund.isProjectSettled(planned, 1)
 
 
-def test_the_last_tranche_settles_the_project_at_exactly_its_funded_amount(delivery, fund, council, planned, alice):
+def test_the_last_tranche_settles_the_project_at_exactly_its_funded_amount(
+    delivery, fund, council, planned, alice
+):
     for index in range(3):
         accepted(delivery, council, alice, planned, 1, index)
         delivery.payTranche(planned, 1, index, h(f"tranche-{index}"), {"from": council})
@@ -379,7 +392,9 @@ def test_only_the_delivery_contract_records_tranches(fund, council, planned):
         fund.payGrantTranche(planned, 1, 10_000, h("direct"), {"from": council})
 
 
-def test_the_fund_refuses_a_tranche_beyond_the_funded_amount(factory, registry, token, vote, council, planned):
+def test_the_fund_refuses_a_tranche_beyond_the_funded_amount(
+    factory, registry, token, vote, council, planned
+):
     """A fund clone whose delivery contract is a plain account: the fund's own limit, which the real
     delivery contract (its shares sum to the funded amount) never reaches."""
     stand_in = accounts[13]

@@ -20,11 +20,6 @@ ZERO = "0x" + "00" * 32
 
 
 @pytest.fixture(scope="module")
-def delivery(hromada):
-    return hromada["delivery"]
-
-
-@pytest.fixture(scope="module")
 def reported(fund, vote, cases, delivery, council, verifiers, programme, alice, bob, carol):
     """Alice's project 1 planned in two milestones of 15,000, milestone 0 reported (report 1)."""
     round_id = funded_round(fund, vote, cases, council, verifiers, alice, bob, carol)
@@ -46,7 +41,14 @@ def test_a_resident_flags_a_report(delivery, reported, bob):
     )
     assert tx.return_value == 1
     flag = delivery.flag(1)
-    assert tuple(flag) == (1, 2, REASON_OVERPRICED, False, "0x" + h("bob: the paint cost twice the market").hex(), ZERO)
+    assert tuple(flag) == (
+        1,
+        2,
+        REASON_OVERPRICED,
+        False,
+        "0x" + h("bob: the paint cost twice the market").hex(),
+        ZERO,
+    )
     assert tuple(delivery.report(1))[3:5] == (1, 1)  # open flags, flags
     assert delivery.hasFlagged(1, 2)
     assert delivery.flagCount() == 1
@@ -99,7 +101,11 @@ def test_an_unanswered_flag_holds_the_tranche(delivery, council, reported, bob):
         delivery.payTranche(reported, 1, 0, h("tranche"), {"from": council})
     tx = delivery.answerFlag(1, h("council: three quotes attached"), {"from": council})
     assert_event(tx, "FlagAnswered", flagId=1, reportId=1, answerHash=h("council: three quotes attached"))
-    assert tuple(delivery.flag(1))[3:] == (True, "0x" + h("why").hex(), "0x" + h("council: three quotes attached").hex())
+    assert tuple(delivery.flag(1))[3:] == (
+        True,
+        "0x" + h("why").hex(),
+        "0x" + h("council: three quotes attached").hex(),
+    )
     assert tuple(delivery.report(1))[3:5] == (0, 1)
     delivery.payTranche(reported, 1, 0, h("tranche"), {"from": council})
     assert delivery.milestoneState(reported, 1, 0) == PAID

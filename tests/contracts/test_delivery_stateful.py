@@ -95,7 +95,9 @@ class StateMachine:
         p, i = st_project, min(st_index, 2)
         m = self.milestones[p][i]
         if m["status"] != REPORTED:
-            with brownie.reverts(error("ProjectDeliveryUnexpectedMilestoneState", self.round, p, i, m["status"])):
+            with brownie.reverts(
+                error("ProjectDeliveryUnexpectedMilestoneState", self.round, p, i, m["status"])
+            ):
                 if st_reason == 0:
                     self.delivery.acceptReport(self.round, p, i, {"from": self.council})
                 else:
@@ -204,7 +206,8 @@ class StateMachine:
             assert paid <= accepted
 
     def invariant_milestones_and_reports_match_the_model(self):
-        """Each milestone's stored status and current report, and each report's open flags, are the model's."""
+        """Each milestone's stored status and current report, and each report's open flags, are the
+        model's."""
         for p in SHARES:
             chain = self.delivery.plan(self.round, p)
             assert [(m[2], m[3]) for m in chain] == [(m["status"], m["report"]) for m in self.milestones[p]]
@@ -220,7 +223,9 @@ class StateMachine:
             assert ledger[bucket] == self.ledger[bucket], bucket
 
 
-def test_paid_never_exceeds_funded_nor_the_accepted_shares(delivery_round, hromada, fund, council, residents, outsider):
+def test_paid_never_exceeds_funded_nor_the_accepted_shares(
+    delivery_round, hromada, fund, council, residents, outsider
+):
     state_machine(
         StateMachine,
         hromada["delivery"],

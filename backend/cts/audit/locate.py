@@ -116,6 +116,10 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
     else:
         token = _try_call(client, "CommunityFund", address, "token")
     if not token:
+        # ProjectDelivery names only its fund, which names the token.
+        fund = _try_call(client, "ProjectDelivery", address, "fund")
+        token = _try_call(client, "CommunityFund", fund, "token") if fund else None
+    if not token:
         raise HromadaNotFoundError(
             f"{address} is not a CTS contract (it answers neither token() nor as a token)"
         )
@@ -132,7 +136,9 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
         contracts[key] = checksum(found)
     delivery = _try_call(client, "CommunityFund", contracts["fund"], "delivery")
     if not delivery:
-        raise HromadaNotFoundError(f"the fund at {contracts['fund']} does not answer delivery(): not a CTS fund")
+        raise HromadaNotFoundError(
+            f"the fund at {contracts['fund']} does not answer delivery(): not a CTS fund"
+        )
     contracts["delivery"] = checksum(delivery)
     check_wiring(client, contracts)
     if address not in contracts.values():

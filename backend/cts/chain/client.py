@@ -93,7 +93,9 @@ class HromadaHandles:
 
     @property
     def by_address(self) -> dict[str, Contract]:
-        return {c.address: c for c in (self.registry, self.token, self.cases, self.vote, self.fund, self.delivery)}
+        return {
+            c.address: c for c in (self.registry, self.token, self.cases, self.vote, self.fund, self.delivery)
+        }
 
 
 def hromada_handles(w3: Web3, manifest: Manifest, key: str | None = None) -> HromadaHandles:
