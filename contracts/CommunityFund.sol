@@ -34,7 +34,6 @@ contract CommunityFund is CTSBase, ICommunityFund {
     IRVToken public token;
     address public usefulCases;
     IBalancedVote public balancedVote;
-    address public delivery;
 
     Ledger private _ledger;
     uint256 private _currentCycle;
@@ -44,10 +43,12 @@ contract CommunityFund is CTSBase, ICommunityFund {
     mapping(uint256 roundId => RoundReserve) private _roundReserve;
     mapping(uint256 roundId => mapping(uint256 projectId => bool)) private _projectSettled;
     mapping(bytes32 receiptHash => bool) private _receiptUsed;
-    mapping(uint256 roundId => mapping(uint256 projectId => uint256)) private _tranchesPaid;
     mapping(uint256 loanId => Loan) private _loans;
     uint256 private _depositCount;
     uint256 private _loanCount;
+    /// @notice The hromada's ProjectDelivery: the only caller of {payGrantTranche}.
+    address public delivery;
+    mapping(uint256 roundId => mapping(uint256 projectId => uint256)) private _tranchesPaid;
 
     modifier onlyUsefulCases() {
         if (_msgSender() != usefulCases) revert CommunityFundUnauthorised(_msgSender());
