@@ -180,7 +180,8 @@ class DeliveryHistory:
         plan.milestones.append(Milestone(a["index"], a["dueAt"], a["shareKopiyky"]))
 
     def _milestone(self, e: Event) -> Milestone:
-        milestone: Milestone = self.plans[(e.args["roundId"], e.args["projectId"])].milestones[e.args["index"]]
+        plan = self.plans[(e.args["roundId"], e.args["projectId"])]
+        milestone: Milestone = plan.milestones[e.args["index"]]
         return milestone
 
     def _reported(self, e: Event) -> None:
