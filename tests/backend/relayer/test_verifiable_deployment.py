@@ -37,6 +37,7 @@ SHARED = {
     "UsefulCaseContract",
     "BalancedVote",
     "CommunityFund",
+    "ProjectDelivery",
     "HromadaFactory",
 }
 # The request body of POST /v2/verify/{chainId}/{address} (Sourcify's apiv2.yaml, StdJSONVerificationRequest).
