@@ -128,9 +128,8 @@ contract ProjectDelivery is Initializable, ERC2771ContextUpgradeable, IProjectDe
         uint256 sum = _planSum(dueDates, sharesKopiyky);
         if (sum != funded) revert ProjectDeliveryShareSumMismatch(sum, funded);
         emit DeliveryPlanSet(roundId, projectId, dueDates.length, funded, planHash);
-        Milestone[] storage milestones = _plans[roundId][projectId];
         for (uint256 i = 0; i < dueDates.length; ++i) {
-            milestones.push(Milestone(dueDates[i], sharesKopiyky[i], MilestoneStatus.Planned, 0));
+            _plans[roundId][projectId].push(Milestone(dueDates[i], sharesKopiyky[i], MilestoneStatus.Planned, 0));
             emit MilestonePlanned(roundId, projectId, i, dueDates[i], sharesKopiyky[i]);
         }
     }
