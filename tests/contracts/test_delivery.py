@@ -407,3 +407,13 @@ def test_the_fund_refuses_a_tranche_beyond_the_funded_amount(
         bare.payGrantTranche(planned, 1, 0, h("nothing"), {"from": stand_in})
     with brownie.reverts(error("CommunityFundProjectNotPayable", planned, 4)):
         bare.payGrantTranche(planned, 4, 1, h("a-loan"), {"from": stand_in})
+
+
+def test_an_owner_who_moved_to_a_new_key_still_reports(delivery, registry, registrar, planned, alice):
+    """The owner is the resident who pitched, by resident id: a migrated key keeps the project."""
+    new_key = accounts[14]
+    registry.migrateResident(alice, new_key, {"from": registrar})
+    with brownie.reverts(error("ResidentRegistryNotActive", alice, 3)):
+        report(delivery, alice, planned, 1, 0)
+    tx = report(delivery, new_key, planned, 1, 0)
+    assert tx.events["MilestoneReported"][0]["ownerId"] == 1
