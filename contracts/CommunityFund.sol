@@ -7,6 +7,7 @@ import {CTSBase} from "./utils/CTSBase.sol";
 import {HromadaContracts} from "./interfaces/HromadaContracts.sol";
 import {IBalancedVote} from "./interfaces/IBalancedVote.sol";
 import {ICommunityFund} from "./interfaces/ICommunityFund.sol";
+import {IProjectDelivery} from "./interfaces/IProjectDelivery.sol";
 import {IResidentRegistry} from "./interfaces/IResidentRegistry.sol";
 import {IRVToken} from "./interfaces/IRVToken.sol";
 
@@ -45,9 +46,17 @@ contract CommunityFund is CTSBase, ICommunityFund {
     mapping(uint256 loanId => Loan) private _loans;
     uint256 private _depositCount;
     uint256 private _loanCount;
+    /// @notice The hromada's ProjectDelivery: the only caller of {payGrantTranche}.
+    address public delivery;
+    mapping(uint256 roundId => mapping(uint256 projectId => uint256)) private _tranchesPaid;
 
     modifier onlyUsefulCases() {
         if (_msgSender() != usefulCases) revert CommunityFundUnauthorised(_msgSender());
+        _;
+    }
+
+    modifier onlyDelivery() {
+        if (_msgSender() != delivery) revert CommunityFundUnauthorised(_msgSender());
         _;
     }
 
@@ -68,6 +77,7 @@ contract CommunityFund is CTSBase, ICommunityFund {
         token = IRVToken(contracts.token);
         usefulCases = contracts.usefulCases;
         balancedVote = IBalancedVote(contracts.balancedVote);
+        delivery = contracts.delivery;
         _grantRole(DEFAULT_ADMIN_ROLE, council);
         _grantRole(TREASURER_ROLE, council);
         _currentCycle = 1;
@@ -141,7 +151,12 @@ contract CommunityFund is CTSBase, ICommunityFund {
         return _roundReserve[roundId];
     }
 
-    /// @notice Whether a funded project's money was paid, lent or released.
+    /// @inheritdoc ICommunityFund
+    function grantTranchesPaid(uint256 roundId, uint256 projectId) external view returns (uint256) {
+        return _tranchesPaid[roundId][projectId];
+    }
+
+    /// @inheritdoc ICommunityFund
     function isProjectSettled(uint256 roundId, uint256 projectId) external view returns (bool) {
         return _projectSettled[roundId][projectId];
     }
@@ -185,6 +200,9 @@ contract CommunityFund is CTSBase, ICommunityFund {
     function payGrant(uint256 roundId, uint256 projectId, bytes32 receiptHash) external onlyRole(TREASURER_ROLE) {
         IBalancedVote.Project memory p = _payableProject(roundId, projectId);
         if (p.loanId != 0) revert CommunityFundProjectNotPayable(roundId, projectId);
+        if (IProjectDelivery(delivery).hasPlan(roundId, projectId)) {
+            revert CommunityFundProjectHasPlan(roundId, projectId);
+        }
         _useReceipt(receiptHash);
         _projectSettled[roundId][projectId] = true;
         _ledger.committed -= p.funded;
@@ -198,9 +216,11 @@ contract CommunityFund is CTSBase, ICommunityFund {
     function releaseProjectFunds(uint256 roundId, uint256 projectId) external onlyRole(TREASURER_ROLE) {
         IBalancedVote.Project memory p = _payableProject(roundId, projectId);
         _projectSettled[roundId][projectId] = true;
-        _ledger.committed -= p.funded;
-        _ledger.available += p.funded;
-        emit ProjectFundsReleased(roundId, projectId, p.funded);
+        // A project paid in tranches releases what its tranches have not paid.
+        uint256 unpaid = p.funded - _tranchesPaid[roundId][projectId];
+        _ledger.committed -= unpaid;
+        _ledger.available += unpaid;
+        emit ProjectFundsReleased(roundId, projectId, unpaid);
     }
 
     /// @inheritdoc ICommunityFund
@@ -331,6 +351,26 @@ contract CommunityFund is CTSBase, ICommunityFund {
     }
 
     // ---------------------------------------------------------------- system contracts
+
+    /// @inheritdoc ICommunityFund
+    function payGrantTranche(uint256 roundId, uint256 projectId, uint256 amountKopiyky, bytes32 receiptHash)
+        external
+        onlyDelivery
+    {
+        IBalancedVote.Project memory p = _payableProject(roundId, projectId);
+        if (p.loanId != 0) revert CommunityFundProjectNotPayable(roundId, projectId);
+        if (amountKopiyky == 0) revert CommunityFundZeroAmount();
+        uint256 paid = _tranchesPaid[roundId][projectId] + amountKopiyky;
+        if (paid > p.funded) revert CommunityFundOverpaid(roundId, projectId, paid, p.funded);
+        _useReceipt(receiptHash);
+        _tranchesPaid[roundId][projectId] = paid;
+        if (paid == p.funded) _projectSettled[roundId][projectId] = true;
+        _ledger.committed -= amountKopiyky;
+        _ledger.grantsPaid += amountKopiyky;
+        _accrue().grantsKopiyky += amountKopiyky;
+        _impact[0].grantsKopiyky += amountKopiyky;
+        emit GrantTranchePaid(roundId, projectId, amountKopiyky, paid, receiptHash);
+    }
 
     /// @inheritdoc ICommunityFund
     function reserveForProgramme(uint256 programmeId, uint256 amountKopiyky) external onlyUsefulCases {

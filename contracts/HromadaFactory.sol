@@ -5,15 +5,16 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
 import {BalancedVote} from "./BalancedVote.sol";
 import {CommunityFund} from "./CommunityFund.sol";
+import {ProjectDelivery} from "./ProjectDelivery.sol";
 import {ResidentRegistry} from "./ResidentRegistry.sol";
 import {RVToken} from "./RVToken.sol";
 import {UsefulCaseContract} from "./UsefulCaseContract.sol";
 import {HromadaContracts} from "./interfaces/HromadaContracts.sol";
 
 /// @title Onboards a hromada in one transaction
-/// @notice Creates a hromada's registry, RV token, programmes, balanced vote and community fund as EIP-1167
-/// minimal clones of implementations deployed once per chain, wires them to each other and grants the
-/// council (and the registrar) their roles. The factory keeps no role in what it creates.
+/// @notice Creates a hromada's registry, RV token, programmes, balanced vote, community fund and project
+/// delivery as EIP-1167 minimal clones of implementations deployed once per chain, wires them to each other
+/// and grants the council (and the registrar) their roles. The factory keeps no role in what it creates.
 /// @dev Clones make onboarding cost about as much as initialising storage: no contract code is deployed per
 /// hromada. Addresses are deterministic (CREATE2 with a salt from the onboarder and the name), so a
 /// deployment script can predict them, and the same onboarder cannot onboard the same name twice.
@@ -51,6 +52,7 @@ contract HromadaFactory {
     address public immutable usefulCasesImplementation;
     address public immutable balancedVoteImplementation;
     address public immutable fundImplementation;
+    address public immutable deliveryImplementation;
 
     Hromada[] private _hromadas;
     mapping(bytes32 key => uint256 hromadaId) private _hromadaByKey;
@@ -76,12 +78,13 @@ contract HromadaFactory {
     /// @param implementations the implementations (their initialisers disabled), all trusting `forwarder_`
     constructor(address forwarder_, HromadaContracts memory implementations) {
         if (forwarder_ == address(0)) revert HromadaFactoryZeroAddress();
-        address[5] memory all = [
+        address[6] memory all = [
             implementations.registry,
             implementations.token,
             implementations.usefulCases,
             implementations.balancedVote,
-            implementations.fund
+            implementations.fund,
+            implementations.delivery
         ];
         for (uint256 i = 0; i < all.length; ++i) {
             if (all[i] == address(0)) revert HromadaFactoryZeroAddress();
@@ -95,9 +98,10 @@ contract HromadaFactory {
         usefulCasesImplementation = implementations.usefulCases;
         balancedVoteImplementation = implementations.balancedVote;
         fundImplementation = implementations.fund;
+        deliveryImplementation = implementations.delivery;
     }
 
-    /// @notice Onboards a hromada: creates, wires and initialises its five contracts.
+    /// @notice Onboards a hromada: creates, wires and initialises its six contracts.
     /// @dev Emits {HromadaOnboarded} (and each contract's own initialisation events).
     /// @return hromadaId the new hromada's id (1, 2, ...)
     /// @return contracts the new contracts' addresses
@@ -116,7 +120,8 @@ contract HromadaFactory {
             token: Clones.cloneDeterministic(tokenImplementation, _salt(key, 1)),
             usefulCases: Clones.cloneDeterministic(usefulCasesImplementation, _salt(key, 2)),
             balancedVote: Clones.cloneDeterministic(balancedVoteImplementation, _salt(key, 3)),
-            fund: Clones.cloneDeterministic(fundImplementation, _salt(key, 4))
+            fund: Clones.cloneDeterministic(fundImplementation, _salt(key, 4)),
+            delivery: Clones.cloneDeterministic(deliveryImplementation, _salt(key, 5))
         });
         _hromadas.push(
             Hromada({
@@ -137,6 +142,7 @@ contract HromadaFactory {
         UsefulCaseContract(contracts.usefulCases).initialize(contracts, params.council);
         BalancedVote(contracts.balancedVote).initialize(contracts, params.council);
         CommunityFund(contracts.fund).initialize(contracts, params.council);
+        ProjectDelivery(contracts.delivery).initialize(contracts);
 
         emit HromadaOnboarded(hromadaId, key, params.council, params.name, msg.sender, contracts);
     }
@@ -158,7 +164,8 @@ contract HromadaFactory {
             token: Clones.predictDeterministicAddress(tokenImplementation, _salt(key, 1)),
             usefulCases: Clones.predictDeterministicAddress(usefulCasesImplementation, _salt(key, 2)),
             balancedVote: Clones.predictDeterministicAddress(balancedVoteImplementation, _salt(key, 3)),
-            fund: Clones.predictDeterministicAddress(fundImplementation, _salt(key, 4))
+            fund: Clones.predictDeterministicAddress(fundImplementation, _salt(key, 4)),
+            delivery: Clones.predictDeterministicAddress(deliveryImplementation, _salt(key, 5))
         });
     }
 

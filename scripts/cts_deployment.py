@@ -1,6 +1,6 @@
 """Deploys a throwaway hromada for scripts that exercise the contracts (replays, benchmarks).
 
-The same steps as the contract tests' fixtures (tests/contracts/conftest.py): one forwarder, the five
+The same steps as the contract tests' fixtures (tests/contracts/conftest.py): one forwarder, the six
 implementations, the factory, one onboarded hromada, and donor capital in its community fund.
 """
 
@@ -9,6 +9,7 @@ from brownie import (
     CommunityFund,
     CTSForwarder,
     HromadaFactory,
+    ProjectDelivery,
     ResidentRegistry,
     RVToken,
     UsefulCaseContract,
@@ -21,21 +22,18 @@ FACE_VALUE = 5_000  # kopiyky: 50 UAH, as in the pilots
 def deploy_hromada(council, registrar, *, name="Replay Hromada", capital=10**12):
     """Deploys and onboards a hromada with `council` and `registrar`, and deposits `capital` kopiyky.
 
-    Returns the forwarder and the hromada's contracts by name (registry, token, cases, vote, fund).
+    Returns the forwarder and the hromada's contracts by name (registry, token, cases, vote, fund, delivery).
     """
     forwarder = CTSForwarder.deploy({"from": council})
-    implementations = [
-        contract.deploy(forwarder, {"from": council})
-        for contract in (ResidentRegistry, RVToken, UsefulCaseContract, BalancedVote, CommunityFund)
-    ]
+    kinds = (ResidentRegistry, RVToken, UsefulCaseContract, BalancedVote, CommunityFund, ProjectDelivery)
+    implementations = [contract.deploy(forwarder, {"from": council}) for contract in kinds]
     factory = HromadaFactory.deploy(forwarder, implementations, {"from": council})
     tx = factory.onboardHromada((name, f"RV {name}", "RV", FACE_VALUE, council, registrar), {"from": council})
     addresses = tx.events["HromadaOnboarded"]["contracts"]
-    kinds = (ResidentRegistry, RVToken, UsefulCaseContract, BalancedVote, CommunityFund)
     hromada = {
         key: kind.at(address)
         for key, kind, address in zip(
-            ("registry", "token", "cases", "vote", "fund"), kinds, addresses, strict=True
+            ("registry", "token", "cases", "vote", "fund", "delivery"), kinds, addresses, strict=True
         )
     }
     receipt = keccak(text=f"{name} capital receipt")

@@ -45,6 +45,7 @@ from brownie import (
     CommunityFund,
     CTSForwarder,
     HromadaFactory,
+    ProjectDelivery,
     ResidentRegistry,
     RVToken,
     UsefulCaseContract,
@@ -75,8 +76,9 @@ IMPLEMENTATIONS = [
     ("UsefulCaseContract", UsefulCaseContract),
     ("BalancedVote", BalancedVote),
     ("CommunityFund", CommunityFund),
+    ("ProjectDelivery", ProjectDelivery),
 ]
-CONTRACT_KEYS = ["registry", "token", "usefulCases", "balancedVote", "fund"]
+CONTRACT_KEYS = ["registry", "token", "usefulCases", "balancedVote", "fund", "delivery"]
 DEPOSIT_SOURCES = {"donor": 0, "local_budget": 1, "other": 2}
 DAY = 24 * 60 * 60
 
@@ -599,6 +601,8 @@ def hand_over(manifest: Manifest, deployer, key: str, contracts: dict, council: 
         "fund": CommunityFund,
     }
     for name, address in contracts.items():
+        if name not in containers:
+            continue  # ProjectDelivery holds no roles: the fund's treasurer acts there
         contract = containers[name].at(address)
         roles = [contract.DEFAULT_ADMIN_ROLE()]
         if name == "fund":

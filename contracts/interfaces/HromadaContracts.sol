@@ -9,4 +9,5 @@ struct HromadaContracts {
     address usefulCases;
     address balancedVote;
     address fund;
+    address delivery;
 }

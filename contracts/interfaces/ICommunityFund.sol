@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IBalancedVote} from "./IBalancedVote.sol";
+import {IResidentRegistry} from "./IResidentRegistry.sol";
+
 /// @title A hromada's community fund: the on-chain ledger of its revolving capital
 /// @notice The money itself moves off chain (bank transfers, cash); every movement is recorded here with a
 /// receipt hash, in kopiyky. The ledger always balances:
@@ -113,6 +116,15 @@ interface ICommunityFund {
     event RoundSettled(uint256 indexed roundId, uint256 committedKopiyky, uint256 returnedKopiyky);
     event RoundReleased(uint256 indexed roundId, uint256 toTokenFund, uint256 toAvailable);
     event GrantPaid(uint256 indexed roundId, uint256 indexed projectId, uint256 amountKopiyky, bytes32 receiptHash);
+    /// @notice A tranche of a planned grant was paid (see {IProjectDelivery}); `paidKopiyky` is what the
+    /// project has been paid in all, never more than its funded amount.
+    event GrantTranchePaid(
+        uint256 indexed roundId,
+        uint256 indexed projectId,
+        uint256 amountKopiyky,
+        uint256 paidKopiyky,
+        bytes32 receiptHash
+    );
     /// @notice A funded project's money that will be neither paid nor lent returned to available capital.
     event ProjectFundsReleased(uint256 indexed roundId, uint256 indexed projectId, uint256 amountKopiyky);
     event LoanApplied(
@@ -150,6 +162,10 @@ interface ICommunityFund {
     /// @notice The loan and the project were not made by the same resident, or do not refer to each other.
     error CommunityFundLoanProjectMismatch(uint256 loanId, uint256 roundId, uint256 projectId);
     error CommunityFundZeroReasonCode();
+    /// @notice The project has a delivery plan: it is paid by its tranches (ProjectDelivery), not in one go.
+    error CommunityFundProjectHasPlan(uint256 roundId, uint256 projectId);
+    /// @notice A tranche would take a project's payments to `paidKopiyky`, beyond its funded amount.
+    error CommunityFundOverpaid(uint256 roundId, uint256 projectId, uint256 paidKopiyky, uint256 fundedKopiyky);
 
     // ------------------------------------------------------------ council (treasurer)
 
@@ -165,12 +181,14 @@ interface ICommunityFund {
         external
         returns (uint256 depositId);
 
-    /// @notice Records the payment of a funded project's grant (the project has no loan).
+    /// @notice Records the payment of a funded project's grant in one go (the project has no loan and no
+    /// delivery plan).
     /// @dev Treasurer only. Emits {GrantPaid}.
     function payGrant(uint256 roundId, uint256 projectId, bytes32 receiptHash) external;
 
     /// @notice Returns a funded project's money to available capital when it will be neither paid as a grant
-    /// nor lent (the project was withdrawn, or its loan was approved otherwise).
+    /// nor lent (the project was withdrawn, or its loan was approved otherwise); for a project paid in
+    /// tranches, what was not yet paid (its plan can pay nothing more).
     /// @dev Treasurer only. Emits {ProjectFundsReleased}.
     function releaseProjectFunds(uint256 roundId, uint256 projectId) external;
 
@@ -210,6 +228,12 @@ interface ICommunityFund {
 
     // ------------------------------------------------------------ system contracts
 
+    /// @notice Records a tranche of a planned grant project paid by the council through ProjectDelivery.
+    /// @dev ProjectDelivery only; the project funded, not settled, no loan; never beyond the funded amount;
+    /// each receipt once. The project is settled when its last kopiyka is paid. Emits {GrantTranchePaid}.
+    function payGrantTranche(uint256 roundId, uint256 projectId, uint256 amountKopiyky, bytes32 receiptHash)
+        external;
+
     /// @dev UsefulCaseContract only.
     function reserveForProgramme(uint256 programmeId, uint256 amountKopiyky) external;
 
@@ -231,6 +255,21 @@ interface ICommunityFund {
     // ------------------------------------------------------------ views
 
     function ledger() external view returns (Ledger memory);
+
+    /// @notice The hromada's resident registry.
+    function registry() external view returns (IResidentRegistry);
+
+    /// @notice The hromada's balanced vote.
+    function balancedVote() external view returns (IBalancedVote);
+
+    /// @notice The hromada's ProjectDelivery, the only contract that pays tranches.
+    function delivery() external view returns (address);
+
+    /// @notice Whether a funded project's money was paid (in full), lent or released.
+    function isProjectSettled(uint256 roundId, uint256 projectId) external view returns (bool);
+
+    /// @notice What a project was paid in tranches so far.
+    function grantTranchesPaid(uint256 roundId, uint256 projectId) external view returns (uint256);
 
     /// @notice Impact figures of cycle `cycleId`, or of all time for 0.
     function impact(uint256 cycleId) external view returns (Impact memory);

@@ -11,6 +11,7 @@ from brownie import (
     CommunityFund,
     CTSForwarder,
     HromadaFactory,
+    ProjectDelivery,
     ResidentRegistry,
     RVToken,
     UsefulCaseContract,
@@ -113,6 +114,7 @@ def factory(forwarder, council):
         UsefulCaseContract.deploy(forwarder, {"from": council}),
         BalancedVote.deploy(forwarder, {"from": council}),
         CommunityFund.deploy(forwarder, {"from": council}),
+        ProjectDelivery.deploy(forwarder, {"from": council}),
     )
     return HromadaFactory.deploy(forwarder, implementations, {"from": council})
 
@@ -134,6 +136,7 @@ def hromada(onboarding):
         "cases": UsefulCaseContract.at(contracts[2]),
         "vote": BalancedVote.at(contracts[3]),
         "fund": CommunityFund.at(contracts[4]),
+        "delivery": ProjectDelivery.at(contracts[5]),
     }
 
 
@@ -162,6 +165,11 @@ def vote(hromada):
 @pytest.fixture(scope="module")
 def fund(hromada):
     return hromada["fund"]
+
+
+@pytest.fixture(scope="module")
+def delivery(hromada):
+    return hromada["delivery"]
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ FURTHER = 5  # projects of the larger first ballot: "each further project" is (g
 
 # What the test measures: a short key (used below) and the label that the snapshot file and the note show.
 ACTIONS = {
-    "onboard": "HromadaFactory.onboardHromada: a hromada (5 clones, wired, roles granted)",
+    "onboard": "HromadaFactory.onboardHromada: a hromada (6 clones, wired, roles granted)",
     "add_one": "ResidentRegistry.addResident: one resident",
     "add_batch": f"ResidentRegistry.addResidents: a batch of {BATCH}, per resident",
     "create_programme": "UsefulCaseContract.createProgramme",
@@ -60,7 +60,15 @@ ACTIONS = {
     "approve_loan": "CommunityFund.approveLoan",
     "disburse": "CommunityFund.disburseLoan",
     "repay": "CommunityFund.recordRepayment: the first of 2 instalments",
+    "set_plan": "ProjectDelivery.setPlan: 3 milestones",
+    "report_milestone": "ProjectDelivery.reportMilestone: 2 receipts (the owner pays)",
+    "accept_report": "ProjectDelivery.acceptReport",
+    "reject_report": "ProjectDelivery.rejectReport",
+    "flag_report": "ProjectDelivery.flagReport: a report's second flag",
+    "answer_flag": "ProjectDelivery.answerFlag",
+    "pay_tranche": "ProjectDelivery.payTranche: a project's first tranche (the fund records it)",
 }
+DELIVERY_SHARES = [100_000, 100_000, 100_000]
 
 INSTALMENTS, DUE_OFFSETS = [10_000, 10_000], [30 * DAY, 60 * DAY]
 
@@ -284,6 +292,43 @@ def world(
     )
 
 
+@pytest.fixture(scope="module")
+def delivered(world, vote, delivery, council):
+    """Built on `world` by the first delivery test (the delivery tests come after every other action, so
+    that this round's burned RV and committed money change no other figure). Round 4, finalised: Alice's
+    projects 1 and 2 and Bob's 3 funded at 300,000 each. Project 1 planned in three milestones, the first
+    paid, the second reported (report 2) and flagged by Bob (flag 1, open); project 2 planned, its first
+    milestone reported and accepted (report 3); project 3 not planned."""
+    alice, bob, voter = world.alice, world.bob, world.voters[0]
+    vote.createRound(
+        round_params(now(), fund=900_000, vote=DAY, round_rules=rules(2, 1, 3), metadata="gas-4"),
+        {"from": council},
+    )
+    for i, who in enumerate((alice, alice, bob)):
+        vote.pitchProject(4, 300_000, h(f"gas-4-{i}"), 0, {"from": who})
+    chain.sleep(DAY + 1)
+    for project_id in (1, 2, 3):
+        vote.screenProject(4, project_id, True, 0, {"from": council})
+    chain.sleep(DAY + 1)
+    vote.castBallot(4, [1, 2, 3], [1, 1, 1], {"from": voter})
+    chain.sleep(DAY + 1)
+    vote.finalise(4, {"from": council})
+    due = now() + 30 * DAY
+    for project_id in (1, 2):
+        dates = [due + i * 30 * DAY for i in range(3)]
+        delivery.setPlan(
+            4, project_id, dates, DELIVERY_SHARES, h(f"gas-plan-{project_id}"), {"from": council}
+        )
+    receipts = [h("gas-receipt-a"), h("gas-receipt-b")]
+    delivery.reportMilestone(4, 1, 0, h("gas-report-1-0"), receipts, {"from": alice})
+    delivery.acceptReport(4, 1, 0, {"from": council})
+    delivery.payTranche(4, 1, 0, h("gas-tranche-1-0"), {"from": council})
+    delivery.reportMilestone(4, 1, 1, h("gas-report-1-1"), receipts, {"from": alice})
+    delivery.flagReport(2, 2, h("gas-flag-bob"), {"from": bob})
+    delivery.reportMilestone(4, 2, 0, h("gas-report-2-0"), receipts, {"from": alice})
+    delivery.acceptReport(4, 2, 0, {"from": council})
+
+
 # ---------------------------------------------------------------- onboarding and residents
 
 
@@ -435,6 +480,46 @@ def test_disbursing_a_loan(gas, world, fund, council):
 def test_recording_a_repayment(gas, world, fund, council):
     tx = fund.recordRepayment(world.loans[2], INSTALMENTS[0], h("gas-repaid"), {"from": council})
     expect(gas, repay=tx.gas_used)
+
+
+# ---------------------------------------------------------------- delivery of funded projects
+
+
+def test_setting_a_delivery_plan(gas, world, delivered, delivery, council):
+    dates = [now() + (i + 1) * 30 * DAY for i in range(3)]
+    tx = delivery.setPlan(4, 3, dates, DELIVERY_SHARES, h("gas-plan-3"), {"from": council})
+    expect(gas, set_plan=tx.gas_used)
+
+
+def test_reporting_a_milestone(gas, world, delivered, delivery):
+    receipts = [h("gas-receipt-c"), h("gas-receipt-d")]
+    tx = delivery.reportMilestone(4, 2, 1, h("gas-report-2-1"), receipts, {"from": world.alice})
+    expect(gas, report_milestone=tx.gas_used)
+
+
+def test_accepting_a_report(gas, world, delivered, delivery, council):
+    tx = delivery.acceptReport(4, 1, 1, {"from": council})
+    expect(gas, accept_report=tx.gas_used)
+
+
+def test_rejecting_a_report(gas, world, delivered, delivery, council):
+    tx = delivery.rejectReport(4, 1, 1, 4, {"from": council})
+    expect(gas, reject_report=tx.gas_used)
+
+
+def test_flagging_a_report(gas, world, delivered, delivery):
+    tx = delivery.flagReport(2, 1, h("gas-flag-carol"), {"from": accounts[8]})
+    expect(gas, flag_report=tx.gas_used)
+
+
+def test_answering_a_flag(gas, world, delivered, delivery, council):
+    tx = delivery.answerFlag(1, h("gas-answer"), {"from": council})
+    expect(gas, answer_flag=tx.gas_used)
+
+
+def test_paying_a_tranche(gas, world, delivered, delivery, council):
+    tx = delivery.payTranche(4, 2, 0, h("gas-tranche-2-0"), {"from": council})
+    expect(gas, pay_tranche=tx.gas_used)
 
 
 # ---------------------------------------------------------------- the snapshot itself

@@ -25,6 +25,7 @@ CONTRACTS: dict[str, str] = {
     "usefulCases": "UsefulCaseContract",
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
+    "delivery": "ProjectDelivery",
 }
 
 

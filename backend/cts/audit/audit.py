@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cts.audit.abi import CONTRACTS, EventDecoder, checksum
 from cts.audit.compare import INTERNAL_CHECKS, compare, internal_differences
+from cts.audit.delivery import DeliveryFinding, finding_differences
 from cts.audit.links import LinkAudit, audit_links
 from cts.audit.locate import Hromada, factory_implementations, locate_hromada
 from cts.audit.model import (
@@ -49,6 +50,8 @@ class AuditResult:
     views_read: int
     seconds: float
     links: LinkAudit | None = None
+    # Delivery of funded projects: serious findings (also among the differences) and notices.
+    findings: list[DeliveryFinding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +81,7 @@ class AuditResult:
                 "differences": [d.to_json() for d in self.differences],
                 "figures": self.figures(),
                 "links": self.links.to_json() if self.links is not None else None,
+                "delivery_findings": [f.to_json() for f in self.findings],
             }
         )
         return document
@@ -147,6 +151,8 @@ def run_audit(
     differences += comparison.differences
     links = audit_links(client, r.hromada, r.history, r.block, chunk)
     differences += links.differences
+    findings = r.history.delivery.all_findings(r.timestamp)
+    differences += finding_differences(findings, r.block)
     return AuditResult(
         hromada=r.hromada,
         block=r.block,
@@ -161,6 +167,7 @@ def run_audit(
         views_read=r.reader.calls,
         seconds=time.perf_counter() - started,
         links=links,
+        findings=findings,
     )
 
 
@@ -313,6 +320,7 @@ def recomputed_figures(h: History, timestamp: int) -> dict[str, Any]:
                 for loan in h.loans.values()
             ],
         },
+        "delivery": h.delivery.figures(timestamp),
         "roles": {
             CONTRACTS.get(contract, contract): {
                 role: sorted(checksum(holder) for holder in holders) for role, holders in roles.items()
@@ -406,6 +414,19 @@ def format_summary(result: AuditResult, max_differences: int | None = None) -> s
     if loans:
         states = ", ".join(f"{loan['id']} {loan['status']}" for loan in loans)
         lines.append(f"  loans       {len(loans)}: {states}")
+    for plan in f["delivery"]:
+        milestones = plan["milestones"]
+        states = ", ".join(
+            f"{m['index'] + 1} {m['status']}{' (overdue)' if m['overdue'] else ''}" for m in milestones
+        )
+        lines.append(
+            f"  delivery round {plan['round_id']}, project {plan['project_id']}: funded "
+            f"{uah(plan['funded_kopiyky'])}, accepted {uah(plan['accepted_kopiyky'])}, paid "
+            f"{uah(plan['paid_kopiyky'])}; milestones {states}; {plan['flags']} flags, "
+            f"{plan['unanswered_flags']} unanswered"
+        )
+    notices = [finding for finding in result.findings if not finding.serious]
+    lines += [f"  notice: {finding}" for finding in notices]
     lines.append("")
     if result.ok:
         lines.append(

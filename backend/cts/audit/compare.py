@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from cts.audit.delivery import STATUS_NUMBER
 from cts.audit.model import (
     RESIDENT_ACTIVE,
     RESIDENT_MIGRATED,
@@ -108,6 +109,7 @@ def sections(history: History, timestamp: int, slice_size: int = 5_000) -> Itera
         for start in range(0, len(ballots), slice_size):
             yield partial(_ballots, rnd, ballots[start : start + slice_size])
     yield partial(_fund, h)
+    yield partial(_delivery, h)
 
 
 def build_expectations(history: History, timestamp: int) -> Expectations:
@@ -345,6 +347,36 @@ def _fund(h: History, x: Expectations) -> None:
                     f"round {r.id}, project {project.id}: settled by the fund",
                     project.settled is not None,
                 )
+
+
+def _delivery(h: History, x: Expectations) -> None:
+    """Each planned project's milestones (status, current report), what ProjectDelivery and the fund say
+    it was paid, and the reports' open flags."""
+    d = h.delivery
+    x.add(View("delivery", "reportCount"), "delivery reports made", len(d.reports))
+    x.add(View("delivery", "flagCount"), "delivery flags raised", len(d.flags))
+    for plan in d.plans.values():
+        label = f"round {plan.round_id}, project {plan.project_id}"
+        key = (plan.round_id, plan.project_id)
+        x.add(
+            View("delivery", "plan", key),
+            f"{label}: milestones (due, share, status, report)",
+            [(m.due_at, m.share_kopiyky, STATUS_NUMBER[m.status], m.report_id) for m in plan.milestones],
+            transform=lambda ms: [(m["dueAt"], m["shareKopiyky"], m["status"], m["reportId"]) for m in ms],
+        )
+        x.add(View("delivery", "paidKopiyky", key), f"{label}: tranches paid", plan.tranches_kopiyky)
+        x.add(
+            View("fund", "grantTranchesPaid", key),
+            f"{label}: paid in tranches by the fund",
+            plan.fund_paid_kopiyky,
+        )
+    for report in d.reports.values():
+        open_flags = sum(1 for f in report.flag_ids if not d.flags[f].answered)
+        x.fields(
+            View("delivery", "report", (report.id,)),
+            f"delivery report {report.id}",
+            {"openFlags": open_flags, "flags": len(report.flag_ids), "reportHash": report.report_hash},
+        )
 
 
 INTERNAL_CHECKS = 7

@@ -41,6 +41,7 @@ _IMPLEMENTATION_GETTERS = {
     "usefulCases": "usefulCasesImplementation",
     "balancedVote": "balancedVoteImplementation",
     "fund": "fundImplementation",
+    "delivery": "deliveryImplementation",
 }
 
 
@@ -105,7 +106,7 @@ def clone_target(code: bytes) -> str | None:
 
 
 def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
-    """The five contracts, found from any one of them through the contracts' own getters."""
+    """The six contracts, found from any one of them through the contracts' own getters."""
     address = checksum(address)
     if not client.get_code(address):
         raise HromadaNotFoundError(f"no contract at {address} on this chain")
@@ -114,6 +115,10 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
         token = address
     else:
         token = _try_call(client, "CommunityFund", address, "token")
+    if not token:
+        # ProjectDelivery names only its fund, which names the token.
+        fund = _try_call(client, "ProjectDelivery", address, "fund")
+        token = _try_call(client, "CommunityFund", fund, "token") if fund else None
     if not token:
         raise HromadaNotFoundError(
             f"{address} is not a CTS contract (it answers neither token() nor as a token)"
@@ -129,6 +134,12 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
         if not found:
             raise HromadaNotFoundError(f"the token at {token} does not answer {getter}(): not a CTS RV token")
         contracts[key] = checksum(found)
+    delivery = _try_call(client, "CommunityFund", contracts["fund"], "delivery")
+    if not delivery:
+        raise HromadaNotFoundError(
+            f"the fund at {contracts['fund']} does not answer delivery(): not a CTS fund"
+        )
+    contracts["delivery"] = checksum(delivery)
     check_wiring(client, contracts)
     if address not in contracts.values():
         raise HromadaNotFoundError(f"{address} names token {token}, whose hromada does not include {address}")
@@ -150,6 +161,16 @@ def check_wiring(client: RpcClient, contracts: dict[str, str]) -> None:
             raise HromadaNotFoundError(
                 f"the token {contracts['token']} names {key} {named}, not {contracts[key]}: stale manifest?"
             )
+    named_fund = _try_call(client, "ProjectDelivery", contracts["delivery"], "fund")
+    named_delivery = _try_call(client, "CommunityFund", contracts["fund"], "delivery")
+    if named_fund is None or checksum(named_fund) != contracts["fund"]:
+        raise HromadaNotFoundError(
+            f"the delivery contract {contracts['delivery']} names fund {named_fund}, not {contracts['fund']}"
+        )
+    if named_delivery is None or checksum(named_delivery) != contracts["delivery"]:
+        raise HromadaNotFoundError(
+            f"the fund {contracts['fund']} names delivery {named_delivery}, not {contracts['delivery']}"
+        )
 
 
 def creation_block(client: RpcClient, address: str, head: int) -> int:

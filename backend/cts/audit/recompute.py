@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cts.audit.abi import CONTRACTS, Event
+from cts.audit.delivery import DeliveryHistory
 from cts.audit.model import (
     CASE_APPROVED,
     CASE_REJECTED,
@@ -107,6 +108,8 @@ class History:
         self._programme_released: dict[int, int] = {}
         self.round_reserve: dict[int, RoundReserve] = {}
         self.loans: dict[int, Loan] = {}
+        # delivery of funded projects (cts.audit.delivery)
+        self.delivery = DeliveryHistory(self.anomalies)
 
         self._handlers: dict[tuple[str, str], Handler] = {
             ("registry", "ResidentAdded"): self._resident_added,
@@ -150,6 +153,7 @@ class History:
             ("fund", "RoundSettled"): self._round_settled,
             ("fund", "RoundReleased"): self._round_released,
             ("fund", "GrantPaid"): self._grant_paid,
+            ("fund", "GrantTranchePaid"): self._grant_tranche_paid,
             ("fund", "ProjectFundsReleased"): self._project_funds_released,
             ("fund", "LoanApplied"): self._loan_applied,
             ("fund", "LoanApproved"): self._loan_approved,
@@ -158,6 +162,19 @@ class History:
             ("fund", "LoanDisbursed"): self._loan_disbursed,
             ("fund", "LoanRepaid"): self._loan_repaid,
             ("fund", "LoanDefaulted"): self._loan_defaulted,
+            ("delivery", "DeliveryPlanSet"): self._delivery_plan_set,
+            **{
+                ("delivery", name): self.delivery.apply
+                for name in (
+                    "MilestonePlanned",
+                    "MilestoneReported",
+                    "ReportAccepted",
+                    "ReportRejected",
+                    "ReportFlagged",
+                    "FlagAnswered",
+                    "TranchePaid",
+                )
+            },
         }
 
     # ------------------------------------------------------------------ feeding
@@ -614,13 +631,41 @@ class History:
         self.ledger.committed -= project.funded_kopiyky
         self.ledger.grantsPaid += project.funded_kopiyky
         self._accrue("grantsKopiyky", project.funded_kopiyky)
+        self.delivery.paid_in_one_go(e)
+
+    def _grant_tranche_paid(self, e: Event) -> None:
+        """A tranche of a planned grant (ProjectDelivery pays it through the fund)."""
+        rid, pid, amount = e.args["roundId"], e.args["projectId"], e.args["amountKopiyky"]
+        project = self.rounds[rid].projects[pid]
+        label = f"round {rid}, project {pid}"
+        self._expect(f"{label}: a tranche is paid while the project is unsettled", None, project.settled, e)
+        self._expect(f"{label}: a grant has no loan", 0, project.loan_id, e)
+        self.delivery.fund_tranche_paid(e)
+        if e.args["paidKopiyky"] >= project.funded_kopiyky:
+            project.settled = "grant"
+        self.ledger.committed -= amount
+        self.ledger.grantsPaid += amount
+        self._accrue("grantsKopiyky", amount)
+
+    def _delivery_plan_set(self, e: Event) -> None:
+        rid, pid = e.args["roundId"], e.args["projectId"]
+        project = self.rounds[rid].projects[pid]
+        self._expect(
+            f"round {rid}, project {pid}: plan for the funded amount",
+            project.funded_kopiyky,
+            e.args["fundedKopiyky"],
+            e,
+        )
+        self.delivery.apply(e)
 
     def _project_funds_released(self, e: Event) -> None:
         project = self._payable(e, "released")
         label = f"round {e.args['roundId']}, project {project.id}"
-        self._expect(f"{label}: funds released", project.funded_kopiyky, e.args["amountKopiyky"], e)
-        self.ledger.committed -= project.funded_kopiyky
-        self.ledger.available += project.funded_kopiyky
+        # A project paid in tranches releases what they did not pay.
+        unpaid = project.funded_kopiyky - self.delivery.released(e.args["roundId"], project.id)
+        self._expect(f"{label}: funds released", unpaid, e.args["amountKopiyky"], e)
+        self.ledger.committed -= unpaid
+        self.ledger.available += unpaid
 
     def _loan_applied(self, e: Event) -> None:
         lid = e.args["loanId"]

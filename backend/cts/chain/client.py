@@ -23,13 +23,14 @@ from cts.chain.artifacts import load_artifact
 from cts.chain.errors import ChainError, ContractRevert, decode_revert
 from cts.chain.manifest import HromadaEntry, Manifest
 
-# Contract artifact names of a hromada's five contracts, by manifest key.
+# Contract artifact names of a hromada's six contracts, by manifest key.
 HROMADA_CONTRACTS = {
     "registry": "ResidentRegistry",
     "token": "RVToken",
     "usefulCases": "UsefulCaseContract",
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
+    "delivery": "ProjectDelivery",
 }
 
 
@@ -75,6 +76,7 @@ class HromadaHandles:
     cases: Contract
     vote: Contract
     fund: Contract
+    delivery: Contract
 
     @classmethod
     def from_entry(cls, w3: Web3, entry: HromadaEntry) -> HromadaHandles:
@@ -86,11 +88,14 @@ class HromadaHandles:
             cases=contract_at(w3, "UsefulCaseContract", c["usefulCases"]),
             vote=contract_at(w3, "BalancedVote", c["balancedVote"]),
             fund=contract_at(w3, "CommunityFund", c["fund"]),
+            delivery=contract_at(w3, "ProjectDelivery", c["delivery"]),
         )
 
     @property
     def by_address(self) -> dict[str, Contract]:
-        return {c.address: c for c in (self.registry, self.token, self.cases, self.vote, self.fund)}
+        return {
+            c.address: c for c in (self.registry, self.token, self.cases, self.vote, self.fund, self.delivery)
+        }
 
 
 def hromada_handles(w3: Web3, manifest: Manifest, key: str | None = None) -> HromadaHandles:

@@ -16,7 +16,14 @@ from web3 import Web3
 from cts.chain.client import HromadaHandles, Sender, contract_at, events_of
 from cts.chain.manifest import CONTRACT_KEYS, HromadaEntry, Manifest
 
-IMPLEMENTATIONS = ("ResidentRegistry", "RVToken", "UsefulCaseContract", "BalancedVote", "CommunityFund")
+IMPLEMENTATIONS = (
+    "ResidentRegistry",
+    "RVToken",
+    "UsefulCaseContract",
+    "BalancedVote",
+    "CommunityFund",
+    "ProjectDelivery",
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ def _contracts_of(value: Any) -> dict[str, str]:
 
 
 def deploy_shared(sender: Sender) -> Manifest:
-    """The forwarder, the five implementations and the factory; a manifest without hromadas yet."""
+    """The forwarder, the six implementations and the factory; a manifest without hromadas yet."""
     w3 = sender.w3
     shared: dict[str, dict[str, object]] = {}
 

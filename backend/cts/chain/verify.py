@@ -38,6 +38,7 @@ IMPLEMENTATION_OF = {
     "usefulCases": "UsefulCaseContract",
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
+    "delivery": "ProjectDelivery",
 }
 FACTORY_GETTERS = {
     "forwarder": "CTSForwarder",
@@ -46,6 +47,7 @@ FACTORY_GETTERS = {
     "usefulCasesImplementation": "UsefulCaseContract",
     "balancedVoteImplementation": "BalancedVote",
     "fundImplementation": "CommunityFund",
+    "deliveryImplementation": "ProjectDelivery",
 }
 
 

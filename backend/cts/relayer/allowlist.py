@@ -68,6 +68,15 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("fund", "disburseLoan"): COUNCIL,
     ("fund", "recordRepayment"): COUNCIL,
     ("fund", "markDefaulted"): COUNCIL,
+    # Delivery of funded projects (docs/delivery.md): the owner reports, residents flag, the council decides,
+    # answers and pays. The contract checks again that the reporter is the project's owner.
+    ("delivery", "reportMilestone"): RESIDENTS,
+    ("delivery", "flagReport"): RESIDENTS,
+    ("delivery", "setPlan"): COUNCIL,
+    ("delivery", "acceptReport"): COUNCIL,
+    ("delivery", "rejectReport"): COUNCIL,
+    ("delivery", "answerFlag"): COUNCIL,
+    ("delivery", "payTranche"): COUNCIL,
 }
 
 
@@ -117,6 +126,7 @@ class Allowlist:
             "usefulCases": hromada.cases,
             "balancedVote": hromada.vote,
             "fund": hromada.fund,
+            "delivery": hromada.delivery,
         }
         self._contracts = contracts
         self._table: dict[tuple[str, bytes], SponsoredCall] = {}

@@ -165,6 +165,55 @@ _REFUSALS: list[tuple[str, int, str]] = [
     ("CommunityFundRepaymentTooLarge", 422, "The repayment is more than is owed."),
     ("CommunityFundInvalidSchedule", 422, "The instalment schedule is not valid."),
     ("CommunityFundProjectNotPayable", 409, "This project is not funded, or was already paid."),
+    # Delivery of funded projects (ProjectDelivery, docs/delivery.md).
+    ("ProjectDeliveryNotOwner", 403, "Only the resident who pitched this project may report its milestones."),
+    ("ProjectDeliveryUnauthorised", 403, "Only the council may do this for a project's delivery."),
+    (
+        "ProjectDeliveryNotPlannable",
+        409,
+        "This project cannot get a delivery plan: it is not a funded grant of a finished "
+        "round, or it was already paid.",
+    ),
+    ("ProjectDeliveryAlreadyPlanned", 409, "This project already has a delivery plan."),
+    ("ProjectDeliveryNoPlan", 404, "This project has no delivery plan."),
+    (
+        "ProjectDeliveryInvalidPlan",
+        422,
+        "The delivery plan is not valid: 1 to 24 milestones, due in the future in increasing "
+        "order, each with a share of the money.",
+    ),
+    (
+        "ProjectDeliveryShareSumMismatch",
+        422,
+        "The milestones' shares must add up exactly to the funded amount.",
+    ),
+    ("ProjectDeliveryUnknownMilestone", 404, "There is no such milestone."),
+    ("ProjectDeliveryUnexpectedMilestoneState", 409, "The milestone is not at the stage this needs."),
+    (
+        "ProjectDeliveryOutOfOrder",
+        409,
+        "Report the milestones in order: the previous one must be accepted first.",
+    ),
+    ("ProjectDeliveryTooManyReceipts", 422, "A report may list at most 64 receipts."),
+    ("ProjectDeliveryUnknownReport", 404, "There is no such report."),
+    (
+        "ProjectDeliveryReportNotFlaggable",
+        409,
+        "This report can no longer be flagged: a newer report replaced it, or its tranche is paid.",
+    ),
+    ("ProjectDeliveryAlreadyFlagged", 409, "You have already flagged this report."),
+    ("ProjectDeliveryUnknownFlag", 404, "There is no such flag."),
+    ("ProjectDeliveryFlagAlreadyAnswered", 409, "This flag was already answered."),
+    (
+        "ProjectDeliveryUnansweredFlags",
+        409,
+        "Answer every resident's flag on this report before paying its tranche.",
+    ),
+    (
+        "CommunityFundProjectHasPlan",
+        409,
+        "This project has a delivery plan: it is paid milestone by milestone.",
+    ),
     (
         "ERC2771ForwarderInvalidSigner",
         409,

@@ -181,6 +181,42 @@ def error_messages(t: Translator) -> dict[str, str]:
         "community_fund_repayment_too_large": _("The repayment is more than is owed."),
         "community_fund_invalid_schedule": _("The instalment schedule is not valid."),
         "community_fund_project_not_payable": _("This project is not funded, or was already paid."),
+        "project_delivery_not_owner": _(
+            "Only the resident who pitched this project may report its milestones."
+        ),
+        "project_delivery_unauthorised": _("Only the council may do this for a project's delivery."),
+        "project_delivery_not_plannable": _(
+            "This project cannot get a delivery plan: it is not a funded grant of a finished "
+            "round, or it was already paid."
+        ),
+        "project_delivery_already_planned": _("This project already has a delivery plan."),
+        "project_delivery_no_plan": _("This project has no delivery plan."),
+        "project_delivery_invalid_plan": _(
+            "The delivery plan is not valid: 1 to 24 milestones, due in the future in increasing "
+            "order, each with a share of the money."
+        ),
+        "project_delivery_share_sum_mismatch": _(
+            "The milestones' shares must add up exactly to the funded amount."
+        ),
+        "project_delivery_unknown_milestone": _("There is no such milestone."),
+        "project_delivery_unexpected_milestone_state": _("The milestone is not at the stage this needs."),
+        "project_delivery_out_of_order": _(
+            "Report the milestones in order: the previous one must be accepted first."
+        ),
+        "project_delivery_too_many_receipts": _("A report may list at most 64 receipts."),
+        "project_delivery_unknown_report": _("There is no such report."),
+        "project_delivery_report_not_flaggable": _(
+            "This report can no longer be flagged: a newer report replaced it, or its tranche is paid."
+        ),
+        "project_delivery_already_flagged": _("You have already flagged this report."),
+        "project_delivery_unknown_flag": _("There is no such flag."),
+        "project_delivery_flag_already_answered": _("This flag was already answered."),
+        "project_delivery_unanswered_flags": _(
+            "Answer every resident's flag on this report before paying its tranche."
+        ),
+        "community_fund_project_has_plan": _(
+            "This project has a delivery plan: it is paid milestone by milestone."
+        ),
         "rv_token_recipient_not_resident": _("The recipient is not an active resident."),
         "erc2771_forwarder_invalid_signer": _("This signed request is not valid any more."),
         "erc2771_forwarder_expired_request": _("This signed request has expired."),
@@ -235,6 +271,13 @@ def action_kinds(t: Translator) -> dict[str, str]:
         "approveLoanByRound": _("Approving a loan by a round's result"),
         "openCycle": _("Opening a reporting cycle"),
         "payGrant": _("Paying a grant"),
+        "setPlan": _("Setting a project's delivery plan"),
+        "reportMilestone": _("Reporting a milestone"),
+        "acceptReport": _("Accepting a milestone's report"),
+        "rejectReport": _("Rejecting a milestone's report"),
+        "flagReport": _("Flagging a report"),
+        "answerFlag": _("Answering a flag"),
+        "payTranche": _("Paying a milestone's tranche"),
         "releaseProjectFunds": _("Releasing a project's funds"),
         "rejectLoan": _("Rejecting a loan"),
         "cancelLoan": _("Cancelling a loan"),

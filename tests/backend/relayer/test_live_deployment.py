@@ -168,6 +168,7 @@ def test_deploy_resume_rerun_then_relay_and_audit(
         "UsefulCaseContract",
         "BalancedVote",
         "CommunityFund",
+        "ProjectDelivery",
         "HromadaFactory",
     }
     for entry in manifest["shared"].values():

@@ -199,7 +199,14 @@ def test_every_action_the_relayer_pays_for_has_a_name_in_both_languages() -> Non
 def test_every_contract_error_has_a_message_and_one_a_person_can_cause_has_its_own() -> None:
     """Refusals the relayer names (it maps the ones a person's input can cause) read as sentences; any
     other error still gets a message, one that names its code for support."""
-    for artifact in ("ResidentRegistry", "RVToken", "UsefulCaseContract", "BalancedVote", "CommunityFund"):
+    for artifact in (
+        "ResidentRegistry",
+        "RVToken",
+        "UsefulCaseContract",
+        "BalancedVote",
+        "CommunityFund",
+        "ProjectDelivery",
+    ):
         for item in load_artifact(artifact).abi:
             if item.get("type") == "error":
                 code = _snake(item["name"])

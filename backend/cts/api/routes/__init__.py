@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from cts.api.routes import actions, auth, budgets, hromadas, issues, journals, users, wallet
+from cts.api.routes import actions, auth, budgets, delivery, hromadas, issues, journals, users, wallet
 
 api_router = APIRouter()
 api_router.include_router(auth.router)
@@ -12,6 +12,7 @@ api_router.include_router(users.hromada_router)
 api_router.include_router(budgets.router)
 api_router.include_router(actions.router)
 api_router.include_router(actions.status_router)
+api_router.include_router(delivery.router)
 api_router.include_router(wallet.router)
 api_router.include_router(journals.router)
 api_router.include_router(issues.router)
