@@ -107,7 +107,7 @@ def test_the_face_value_is_fixed_at_creation(hromada, token, outsider):
     assert token.faceValueKopiyky() == FACE_VALUE
     # No function but the getter touches it, and the initialiser cannot run again.
     assert [f for f in token.signatures if "facevalue" in f.lower()] == ["faceValueKopiyky"]
-    contracts = tuple(hromada[k] for k in ("registry", "token", "cases", "vote", "fund"))
+    contracts = tuple(hromada[k] for k in ("registry", "token", "cases", "vote", "fund", "delivery"))
     with brownie.reverts(error("InvalidInitialization")):
         token.initialize("RV", "RV", 1, contracts, outsider, {"from": outsider})
     assert token.faceValueKopiyky() == FACE_VALUE
