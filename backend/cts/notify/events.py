@@ -157,11 +157,12 @@ def record_milestone(
     text: str,
     voter_ids: Iterable[int],
     chain_time: int,
+    extra: Mapping[str, Any] | None = None,
+    email: bool = True,
 ) -> list[Notification]:
-    """The hook for projects' milestones, which CTS does not record yet: whatever records one (a council's
-    page, a chain event) calls this with the people who voted for the project (their user ids; a project's
-    voters are its BallotCast events' residents) and a key of the milestone unique within the project. The
-    kind, its switch, its texts and its e-mail are in place."""
+    """Tell the people who voted for a project (their user ids) that it reached a milestone (a key unique
+    within the project). The producer calls it for each report the council accepts (ProjectDelivery's
+    ``ReportAccepted``), with the milestone's number and the plan's count in ``extra``."""
     return record_event(
         session,
         settings,
@@ -169,6 +170,13 @@ def record_milestone(
         NotificationKind.MILESTONE,
         f"project:{round_id}:{project_id}:{milestone}",
         voter_ids,
-        {"round": round_id, "project": project_id, "project_title": project_title, "text": text},
+        {
+            "round": round_id,
+            "project": project_id,
+            "project_title": project_title,
+            "text": text,
+            **(extra or {}),
+        },
         chain_time,
+        email=email,
     )

@@ -12,7 +12,10 @@
   closing). A resident who joins while a round is open is told at the next pass.
 - A decision older than CTS_NOTIFY_EMAIL_MAX_AGE_HOURS (chain time) when it is first read is told on the page
   only: starting on a hromada with a history mails nobody their past.
-- **Milestones** do not exist yet: ``events.record_milestone`` is their hook.
+- **Milestones** are ProjectDelivery's ``ReportAccepted`` events (a milestone is reached when the council
+  accepts its report), read like the cases with a cursor of their own; they tell the project's voters: the
+  residents whose latest ``BallotCast`` in the round gave the project credits. The key is the milestone
+  (``project:<round>:<project>:<index>``).
 
 The chain is read before each database transaction, so no transaction stays open while a node answers.
 """
@@ -40,7 +43,7 @@ from cts.models import (
     User,
     Wallet,
 )
-from cts.notify.events import record_event
+from cts.notify.events import record_event, record_milestone
 from cts.relayer.context import ChainContext
 from cts.web.files import DocumentStore
 from cts.web.reads import build_read_context, call_struct
@@ -48,6 +51,7 @@ from cts.web.reads import build_read_context, call_struct
 logger = logging.getLogger(__name__)
 
 CASES_SOURCE = "cases"
+DELIVERY_SOURCE = "delivery"
 LOG_PAGE_BLOCKS = 5_000  # what public RPC providers accept in one eth_getLogs
 VOTING = 3  # IBalancedVote.RoundState.Voting
 OTHER_REASON = 4  # "another reason": the verifier's words are in the rejection notes
@@ -58,6 +62,17 @@ class CaseDecided:
     case_id: int
     address: str  # the resident's current address
     params: dict[str, Any]
+    chain_time: int
+
+
+@dataclass(frozen=True)
+class MilestoneReached:
+    round_id: int
+    project_id: int
+    index: int  # from 0
+    count: int  # milestones in the project's plan
+    title: str
+    voters: list[str]  # addresses
     chain_time: int
 
 
@@ -77,6 +92,7 @@ class NotificationProducer:
             chain = self._chain(hromada)
             made += self.scan_cases(hromada, chain)
             made += self.scan_rounds(hromada, chain)
+            made += self.scan_milestones(hromada, chain)
         return made
 
     def _chain(self, hromada: Hromada) -> ChainContext:
@@ -123,13 +139,13 @@ class NotificationProducer:
             start = end + 1
         return made
 
-    def _cursor(self, session: Session, hromada: Hromada) -> NotificationCursor:
+    def _cursor(self, session: Session, hromada: Hromada, source: str = CASES_SOURCE) -> NotificationCursor:
         found = session.scalar(
             select(NotificationCursor).where(
-                NotificationCursor.hromada_id == hromada.id, NotificationCursor.source == CASES_SOURCE
+                NotificationCursor.hromada_id == hromada.id, NotificationCursor.source == source
             )
         )
-        return found or NotificationCursor(hromada_id=hromada.id, source=CASES_SOURCE, block=-1)
+        return found or NotificationCursor(hromada_id=hromada.id, source=source, block=-1)
 
     def _decided(self, hromada: Hromada, chain: ChainContext, start: int, end: int) -> list[CaseDecided]:
         cases = chain.hromada.cases
@@ -242,3 +258,94 @@ class NotificationProducer:
                 )
             session.commit()
         return made
+
+    # ------------------------------------------------------------ milestones
+
+    def scan_milestones(self, hromada: Hromada, chain: ChainContext) -> int:
+        latest = int(chain.w3.eth.block_number)
+        mail_after = (
+            int(chain.w3.eth.get_block(latest)["timestamp"]) - self.settings.notify_email_max_age_hours * 3600
+        )
+        with self.session_factory() as session:
+            cursor = self._cursor(session, hromada, DELIVERY_SOURCE)
+            start = cursor.block + 1 if cursor.id is not None else int(hromada.deployed_block or 0)
+        made = 0
+        while start <= latest:
+            end = min(start + LOG_PAGE_BLOCKS - 1, latest)
+            reached = self._reached(hromada, chain, start, end)
+            with self.session_factory() as session:
+                for milestone in reached:
+                    voters = sorted(
+                        {
+                            user
+                            for address in milestone.voters
+                            for user in self._holders(session, hromada, address)
+                        }
+                    )
+                    made += len(
+                        record_milestone(
+                            session,
+                            self.settings,
+                            hromada,
+                            round_id=milestone.round_id,
+                            project_id=milestone.project_id,
+                            milestone=str(milestone.index),
+                            project_title=milestone.title,
+                            text="",
+                            voter_ids=voters,
+                            chain_time=milestone.chain_time,
+                            extra={"number": milestone.index + 1, "count": milestone.count},
+                            email=milestone.chain_time >= mail_after,
+                        )
+                    )
+                cursor = self._cursor(session, hromada, DELIVERY_SOURCE)
+                cursor.block = end
+                session.add(cursor)
+                session.commit()
+            start = end + 1
+        return made
+
+    def _reached(self, hromada: Hromada, chain: ChainContext, start: int, end: int) -> list[MilestoneReached]:
+        delivery, vote = chain.hromada.delivery, chain.hromada.vote
+        logs = sorted(
+            delivery.events.ReportAccepted().get_logs(from_block=start, to_block=end),
+            key=lambda log: (log["blockNumber"], log["logIndex"]),
+        )
+        reached = []
+        for log in logs:
+            args = log["args"]
+            round_id, project_id, index = int(args["roundId"]), int(args["projectId"]), int(args["index"])
+            project = call_struct(vote, "project", round_id, project_id)
+            document = DocumentStore(self.settings).load(bytes(project["metadataHash"]))
+            reached.append(
+                MilestoneReached(
+                    round_id=round_id,
+                    project_id=project_id,
+                    index=index,
+                    count=len(delivery.functions.plan(round_id, project_id).call()),
+                    title=document.title if document else "",
+                    voters=self._voters(hromada, chain, round_id, project_id),
+                    chain_time=int(chain.w3.eth.get_block(int(log["blockNumber"]))["timestamp"]),
+                )
+            )
+        return reached
+
+    @staticmethod
+    def _voters(hromada: Hromada, chain: ChainContext, round_id: int, project_id: int) -> list[str]:
+        """The addresses of the residents whose latest ballot in the round gave the project credits."""
+        latest: dict[int, Any] = {}
+        for log in sorted(
+            chain.hromada.vote.events.BallotCast().get_logs(
+                from_block=int(hromada.deployed_block or 0), argument_filters={"roundId": round_id}
+            ),
+            key=lambda log: (log["blockNumber"], log["logIndex"]),
+        ):
+            latest[int(log["args"]["residentId"])] = log["args"]
+        return [
+            to_checksum_address(str(ballot["voter"]))
+            for ballot in latest.values()
+            if any(
+                int(p) == project_id and int(c) > 0
+                for p, c in zip(ballot["projectIds"], ballot["credits"], strict=True)
+            )
+        ]

@@ -101,13 +101,22 @@ def told(t: Translator, kind: NotificationKind | str, params: Mapping[str, Any])
             path,
         )
     project = str(params.get("project_title") or t.gettext("Project #%(id)s", id=params.get("project", "?")))
-    return Told(
-        t.gettext("News of a project you voted for: %(project)s", project=project),
-        t.gettext(
+    if "number" in params:  # a milestone of its delivery plan, its report accepted by the council
+        text = t.gettext(
+            "“%(project)s” reached milestone %(number)s of %(count)s: the council accepted its report.",
+            project=project,
+            number=params.get("number"),
+            count=params.get("count"),
+        )
+    else:
+        text = t.gettext(
             "“%(project)s” reached a milestone: %(milestone)s",
             project=project,
             milestone=params.get("text", ""),
-        ),
+        )
+    return Told(
+        t.gettext("News of a project you voted for: %(project)s", project=project),
+        text,
         f"/rounds/{params.get('round', '')}",
     )
 

@@ -300,7 +300,7 @@ def test_residents_are_told_once_when_voting_opens_and_once_when_it_is_about_to_
 def test_the_milestone_hook_tells_the_voters_who_want_it_in_their_language(
     world: Any, mailbox: Mailbox
 ) -> None:
-    """Projects have no milestones yet; whatever records one will call this hook with the project's voters."""
+    """The hook the producer calls for an accepted milestone report (test_milestones.py), with free text."""
     mailbox.start()
     voter, quiet = world.people.residents[:2]
     speaks(world, voter, "en")
