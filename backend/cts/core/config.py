@@ -102,6 +102,17 @@ class Settings(BaseSettings):
         max_length=200,
         description="Who made the tiles, shown on the map as the tile source's licence requires (as text).",
     )
+    # Delivery pages (issue 19) link a project's public records where they are published.
+    prozorro_tender_url: str = Field(
+        default="https://prozorro.gov.ua/tender/{id}",
+        pattern=r"^https://[^\s\"'<>]*\{id\}[^\s\"'<>]*$",
+        description="Address of a Prozorro tender's page, with {id} for its id (UA-2026-03-15-000123-a).",
+    )
+    dream_project_url: str = Field(
+        default="https://dream.gov.ua/ua/project/{id}",
+        pattern=r"^https://[^\s\"'<>]*\{id\}[^\s\"'<>]*$",
+        description="Address of a project's page in DREAM, Ukraine's recovery projects register, with {id}.",
+    )
 
     # Password hashing (argon2id). The defaults are argon2's recommended ones; tests lower them through
     # these settings to stay fast. Never lower them in production.

@@ -46,6 +46,7 @@ from cts.core.security import build_password_hasher
 from cts.crud import create_user
 from cts.errors import CTSError
 from cts.hromadas import HromadaDirectory, add_hromada, get_hromada, grant_role
+from cts.delivery.demo import seed_delivery
 from cts.issues.demo import seed_demo_issues
 from cts.models import ActionStatus, Hromada, Language, RelayAction, Role, User
 from cts.relayer.service import Call, RelayerService, identity_hash
@@ -462,6 +463,7 @@ def _seed(
         driver.do_all(steps)
     submitted = list(range(1, int(cases.caseCount().call()) + 1))
     driver.do(verifier, cases.approveCases(submitted[:-4]))
+    seed_delivery(driver, settings, council, residents[0], residents[4], say)
 
     say("a round: pitched projects, screened by the council, now open for voting for 7 days")
     round_digest = documents.save(

@@ -368,6 +368,24 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "eligible": pgettext("project status", "eligible"),
             "ineligible": pgettext("project status", "not eligible"),
         },
+        "milestone": {
+            "planned": pgettext("milestone state", "planned"),
+            "reported": pgettext("milestone state", "reported, waiting for the council"),
+            "rejected": pgettext("milestone state", "report rejected"),
+            "accepted": pgettext("milestone state", "accepted, waiting for payment"),
+            "paid": pgettext("milestone state", "paid"),
+            "overdue": pgettext("milestone state", "overdue"),
+        },
+        "flag_reason": {
+            "not_done": pgettext("reason for flagging a report", "Not done"),
+            "overpriced": pgettext("reason for flagging a report", "Looks overpriced"),
+            "other": pgettext("reason for flagging a report", "Other"),
+        },
+        "report_rejection": {
+            "incomplete": pgettext("reason for rejecting a report", "The work is not finished"),
+            "receipts": pgettext("reason for rejecting a report", "Receipts missing or unreadable"),
+            "other": pgettext("reason for rejecting a report", "Another reason"),
+        },
         "reason": {
             "1": pgettext("reason for rejecting a case", "The evidence cannot be read"),
             "2": pgettext("reason for rejecting a case", "Does not match the programme"),

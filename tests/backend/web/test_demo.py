@@ -14,6 +14,9 @@ from cts.api.main import create_app
 from cts.chain.client import Sender
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
+from cts.delivery.documents import DeliveryDocuments
+from cts.delivery.files import DeliveryFiles
+from cts.delivery.reads import DeliveryReader
 from cts.hromadas import get_hromada
 from cts.issues.ranking import list_issues
 from cts.issues.service import get_area
@@ -38,7 +41,7 @@ def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open
     lines: list[str] = []
     hromadas = [(first, f"Рудківська {suffix}"), (second, f"Дубечненська {suffix}")]
     result = seed_demo(settings, deployer, shared_manifest, hromadas=hromadas, say=lines.append)
-    assert len(lines) >= 10 and [h.round_id for h in result.hromadas] == [1, 1]
+    assert len(lines) >= 10 and [h.round_id for h in result.hromadas] == [2, 2]
     assert {login.role for login in result.logins} == set(Role)
     assert all(login.password == DEMO_PASSWORD for login in result.logins)
 
@@ -49,8 +52,16 @@ def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open
             session.expunge(row)
     for slug in (first, second):
         reader = ChainReader(build_read_context(settings, rows[slug]), DocumentStore(settings))
-        assert reader.round(1).state == "voting" and reader.round(1).voters == 3
-        assert reader.projects(1)[0].title == "Лавки й ліхтарі в парку"
+        assert reader.round(2).state == "voting" and reader.round(2).voters == 3
+        assert reader.projects(2)[0].title == "Лавки й ліхтарі в парку"
+        # Last year's project mid-delivery: one milestone paid, one accepted and flagged, one overdue.
+        delivery = DeliveryReader(reader, DeliveryDocuments(settings), DeliveryFiles(settings))
+        view = delivery.project(reader.projects(1)[0])
+        assert view is not None and [m.state for m in view.milestones] == ["paid", "accepted", "overdue"]
+        assert view.paid_kopiyky == view.milestones[0].share_kopiyky > 0
+        (flag,) = view.flags
+        assert not flag.answered and flag.reason and view.milestones[1].report is not None
+        assert view.milestones[0].report is not None and not view.milestones[0].report.mismatched_receipts
         assert len(reader.programmes()) == 4 and reader.fund().ledger["deposits"] == 70_000_000
 
     # Community issues in each: ranked by endorsements, on Rudky's map (the demo knows no box for Dubechne).

@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 from cts.web.routes import (
     account,
     council,
+    delivery,
     issues,
     journals,
     loans,
@@ -46,6 +47,7 @@ HROMADA_ROUTERS = (
     council.router,
     journals.router,
     issues.router,
+    delivery.router,
     public.router,
     verify.router,
     offline.router,
