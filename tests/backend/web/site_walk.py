@@ -30,6 +30,7 @@ from cts.chain.client import Sender
 from cts.chain.localnode import LocalNode, free_port
 from cts.chain.manifest import Manifest
 from cts.core.config import Settings
+from cts.delivery.demo import seed_delivery
 from cts.issues.photos import PhotoStore
 from cts.issues.service import IssueDraft, endorse, post_issue, set_area
 from cts.models import Hromada, RelayAction, Role, Settlement, User
@@ -51,6 +52,9 @@ NOT_PAGES = {
     "/sw.js",  # the service worker (docs/offline.md)
     "/h/{slug}/manifest.webmanifest",  # the web manifest that makes the pages installable
     "/h/{slug}/issues/{number}/photos/{name}",  # a photo of a community issue
+    "/h/{slug}/delivery/files/{name}",  # a receipt or a photo of a delivery report
+    "/h/{slug}/delivery.json",  # delivery's open data
+    "/h/{slug}/delivery.csv",
 }
 # Forms sent empty, to check their error messages too: (role, page, the form's selector).
 EMPTY_FORMS = [
@@ -94,6 +98,7 @@ class Site:
     action_id: str
     journal_id: str  # a paper journal the council imported (one good line, one bad)
     logins: dict[str, str] = field(default_factory=dict)  # role -> e-mail
+    delivery_round: int = 1  # last year's round, its project 1 mid-delivery (the resident owns it)
 
     @property
     def base(self) -> str:
@@ -148,6 +153,16 @@ class Site:
                 ("council", f"{b}/issues/1"),
             ],
             "/h/{slug}/council/issues": [("council", f"{b}/council/issues")],
+            # Delivery: the resident's project, milestone 1 paid, 2 accepted and flagged, 3 to report.
+            "/h/{slug}/delivery": [("anonymous", f"{b}/delivery"), ("resident", f"{b}/delivery")],
+            "/h/{slug}/rounds/{round_id}/projects/{project_id}/delivery": [
+                ("anonymous", f"{b}/rounds/{self.delivery_round}/projects/1/delivery"),
+                ("resident", f"{b}/rounds/{self.delivery_round}/projects/1/delivery"),
+                ("council", f"{b}/rounds/{self.delivery_round}/projects/1/delivery"),
+            ],
+            "/h/{slug}/rounds/{round_id}/projects/{project_id}/delivery/milestones/{number}/report": [
+                ("resident", f"{b}/rounds/{self.delivery_round}/projects/1/delivery/milestones/3/report")
+            ],
             "/h/{slug}/council/issues/area": [("council", f"{b}/council/issues/area")],
         }
 
@@ -214,8 +229,11 @@ def _seed(served: Served) -> Site:
     coordinator_role = cases.COORDINATOR_ROLE().call()
     driver.do(people.council, cases.grantRole(coordinator_role, people.coordinator.wallet.address))
     programme = world.open_programme(reward=4)
-    approved, pending = world.submit_cases(programme, voter, waiting)
-    driver.do(people.verifier, cases.approveCase(approved))
+    approved, pending, pitchers = world.submit_cases(programme, voter, waiting, pitcher)
+    driver.do(people.verifier, cases.approveCases([approved, pitchers]))
+    delivery_round = seed_delivery(
+        driver, world.settings, people.council, voter, pitcher, lambda line: None, overdue=False
+    )
     round_id = world.voting_round(
         [(pitcher, "Лавки в парку", 1_200_000), (voter, "Світло в укритті", 900_000)]
     )
@@ -252,7 +270,15 @@ def _seed(served: Served) -> Site:
         "auditor": "auditor@example.org",
     }
     return Site(
-        served, waiting.id, round_id, int(vote.roundCount().call()), pending, action, journal_id, logins
+        served,
+        waiting.id,
+        round_id,
+        int(vote.roundCount().call()),
+        pending,
+        action,
+        journal_id,
+        logins,
+        delivery_round,
     )
 
 

@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
+from typing import TYPE_CHECKING
 
+import pytest
 from delivery_helpers import TITLE, day, funded_project
+from test_browser import LANGUAGES, open_phone, sign_in, wait_for_action
 from test_council import done, send
-from web_helpers import World, sign_in
+from web_helpers import PHONE, Served, Shots, World
+from web_helpers import sign_in as client_sign_in
 
+from cts.delivery.documents import DeliveryDocuments, PlanDocument
 from cts.delivery.files import DeliveryFiles
 from cts.models import Language
 from cts.web.demo import picture
 from cts.web.i18n import get_translator
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 UK = get_translator(Language.UK)
 
@@ -32,7 +41,7 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     assert t.gettext("The council has not set this project’s delivery plan yet.") in page.text
 
     # The council's plan: each wrong field is named, and nothing reaches the chain.
-    sign_in(world.client, world.people.council.email)
+    client_sign_in(world.client, world.people.council.email)
     half = project.funded // 2
     plan = {
         "title_1": "Генератор і кабелі",
@@ -45,7 +54,12 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     }
     short = send(world, project.path("/plan"), {**plan, "share_2": "1"})
     assert short.status_code == 422
-    assert "мають у сумі дорівнювати" in short.text or "must add up" in short.text
+    mismatch = t.gettext(
+        "The milestones' amounts add up to %(sum)s; they must add up to the funded %(funded)s.",
+        sum=t.uah(half + 100),
+        funded=t.uah(project.funded),
+    )
+    assert mismatch in html.unescape(short.text)
     past = send(world, project.path("/plan"), {**plan, "due_1": "2020-01-01"})
     assert past.status_code == 422 and t.gettext("The date must be in the future.") in past.text
     unordered = send(world, project.path("/plan"), {**plan, "due_2": day(world, 10)})
@@ -57,9 +71,9 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     assert delivery.hasPlan(project.round_id, 1).call()
 
     # Only the owner, and only the milestone due for a report, has a report form.
-    sign_in(world.client, project.supporter.email)
+    client_sign_in(world.client, project.supporter.email)
     assert world.client.get(project.path("/milestones/1/report")).status_code == 404
-    sign_in(world.client, project.owner.email)
+    client_sign_in(world.client, project.owner.email)
     assert world.client.get(project.path("/milestones/2/report")).status_code == 404
     assert world.client.get(project.path("/milestones/1/report")).status_code == 200
     report = {
@@ -76,11 +90,8 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     photo = ("photos", ("result.png", picture(2), "image/png"))
     bad_code = send(world, project.path("/milestones/1/report"), {**report, "edrpou_1": "123"}, [receipt])
     assert bad_code.status_code == 422
-    assert (
-        t.gettext("An EDRPOU code has 8 digits (a sole trader's code, 10).")
-        in bad_code.text.replace("&#39;", "'")
-        or "8 цифр" in bad_code.text
-    )
+    edrpou = t.gettext("An EDRPOU code has 8 digits (a sole trader's code, 10).")
+    assert edrpou in html.unescape(bad_code.text)
     no_receipt = send(world, project.path("/milestones/1/report"), report)
     assert t.gettext("Attach the receipts: a photo or a PDF of each.") in no_receipt.text
     not_a_receipt = send(
@@ -100,7 +111,7 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     assert t.uah(300_050 + 15_000) in page.text
 
     # A resident flags it; the council cannot pay with the flag unanswered.
-    sign_in(world.client, project.supporter.email)
+    client_sign_in(world.client, project.supporter.email)
     flag = {"reason": "2", "text": "Такий генератор коштує вдвічі менше."}
     empty = send(world, "/delivery/reports/1/flag", {"reason": "2", "text": ""})
     assert empty.status_code == 422 and t.gettext("Fill in this field.") in empty.text
@@ -108,7 +119,7 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     done(world, send(world, "/delivery/reports/1/flag", flag))
     again = send(world, "/delivery/reports/1/flag", flag)
     assert again.status_code in (409, 422) and t.error("project_delivery_already_flagged") in again.text
-    sign_in(world.client, world.people.council.email)
+    client_sign_in(world.client, world.people.council.email)
     early = send(world, project.path("/milestones/1/tranche"), {"receipt": "Платіжка 77"})
     assert early.status_code in (409, 422)
     done(world, send(world, project.path("/milestones/1/decision"), {"do": "accept"}))
@@ -153,3 +164,105 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     files.path(stored).write_bytes(picture(99))  # type: ignore[arg-type]
     page = world.client.get(project.path())
     assert 'data-testid="receipt-mismatch"' in page.text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_owner_reports_a_resident_flags_and_the_council_answers_and_pays_in_chromium(
+    served: Served, browser: Browser, shots: Shots, lang: str
+) -> None:
+    t = get_translator(Language(lang))
+    world = served.world
+    project = funded_project(world)
+    council = world.people.council
+    documents = DeliveryDocuments(world.settings)
+    half = project.funded // 2
+    now = world.driver.now()
+    world.driver.do(
+        council,
+        world.hromada.delivery.functions.setPlan(
+            project.round_id,
+            1,
+            [now + 30 * 86_400, now + 60 * 86_400],
+            [half, project.funded - half],
+            documents.save_plan(PlanDocument(project.round_id, 1, ["Генератор", "Монтаж"])),
+        ),
+    )
+    address = project.path().lstrip("/")
+
+    # The owner reports milestone 1 with a receipt and a photo of the result.
+    owner = open_phone(browser, served, lang)
+    sign_in(owner, t, lang, project.owner.email)
+    owner.goto(address)
+    owner.get_by_role("link", name=t.gettext("Report milestone %(number)s", number=1)).click()
+    owner.wait_for_load_state()
+    owner.locator("#report-summary").fill("Генератор куплено й доставлено до школи.")
+    owner.locator("#report-what_1").fill("Генератор 5 кВт")
+    owner.locator("#report-amount_1").fill("3000,50")
+    owner.locator("#report-supplier_1").fill("ТОВ «Світло»")
+    owner.locator("#report-edrpou_1").fill("1234")
+    owner.locator("#report-receipts").set_input_files(
+        [{"name": "receipt.png", "mimeType": "image/png", "buffer": picture(7)}]
+    )
+    owner.get_by_role("button", name=t.gettext("Send the report")).click()
+    owner.wait_for_load_state()
+    edrpou = t.gettext("An EDRPOU code has 8 digits (a sole trader's code, 10).")
+    assert edrpou in owner.locator("main").inner_text()
+    assert owner.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(owner, "report-refused")
+    assert world.hromada.delivery.functions.reportCount().call() == 0
+    owner.locator("#report-edrpou_1").fill("12345678")
+    owner.locator("#report-receipts").set_input_files(
+        [{"name": "receipt.png", "mimeType": "image/png", "buffer": picture(7)}]
+    )
+    owner.locator("#report-photos").set_input_files(
+        [{"name": "result.png", "mimeType": "image/png", "buffer": picture(8)}]
+    )
+    owner.get_by_role("button", name=t.gettext("Send the report")).click()
+    wait_for_action(owner)
+
+    # A resident flags it.
+    resident = open_phone(browser, served, lang)
+    sign_in(resident, t, lang, project.supporter.email)
+    resident.goto(address)
+    resident.get_by_text(t.gettext("Something wrong? Flag this report")).click()
+    resident.locator("#flag-1-reason").select_option("1")
+    resident.locator("#flag-1-text").fill("Генератора в школі немає.")
+    resident.get_by_role("button", name=t.gettext("Flag the report")).click()
+    wait_for_action(resident)
+    resident.goto(address)
+    assert "Генератора в школі немає." in resident.get_by_test_id("flag-1").inner_text()
+    shots(resident, "flagged")
+
+    # The council answers, accepts and pays.
+    office = open_phone(browser, served, lang)
+    sign_in(office, t, lang, council.email)
+    office.goto(address)
+    office.locator("#answer-1-text").fill("Генератор на складі школи, акт приймання додано.")
+    office.get_by_role("button", name=t.gettext("Answer the flag")).click()
+    wait_for_action(office)
+    office.goto(address)
+    office.get_by_role("button", name=t.gettext("Accept the report")).click()
+    wait_for_action(office)
+    office.goto(address)
+    office.locator("#pay-1-receipt").fill("Платіжне доручення 417")
+    office.get_by_role(
+        "button", name=t.gettext("Pay %(amount)s for milestone %(number)s", amount=t.uah(half), number=1)
+    ).click()
+    wait_for_action(office)
+
+    # The public page: budget against actual, and the flag's story.
+    public = open_phone(browser, served, lang)
+    public.goto(address)
+    if lang == "en":
+        public.get_by_role("button", name="English").click()
+        public.wait_for_selector('html[lang="en"]')
+    table = public.get_by_test_id("budget-table").inner_text().replace(" ", "\u00a0")
+    assert t.uah(half) in table and t.uah(300_050) in table
+    assert t.label("milestone", "paid") in public.get_by_test_id("milestone-1").inner_text()
+    story = public.get_by_test_id("flag-1").inner_text()
+    assert "Генератора в школі немає." in story and "акт приймання додано" in story
+    assert t.gettext("The council answered:") in story
+    assert public.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(public, "public")
+    assert world.hromada.delivery.functions.paidKopiyky(project.round_id, 1).call() == half
