@@ -145,7 +145,10 @@ def test_residents_post_and_endorse_an_issue_and_the_council_ranks_and_closes_it
     photo = resident.get_by_role(
         "img", name=t.gettext("Photo %(n)s of the issue “%(title)s”", n=1, title="Яма на дорозі біля школи")
     )
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 96
+    # The page is shown once its heading is, not once its photo has arrived (and the photo loads lazily): wait
+    # for the photo itself. decode() resolves when it is loaded and decoded, and fails if it cannot be.
+    photo.scroll_into_view_if_needed()
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 96
     assert "Діти обходять" in resident.get_by_test_id("issue-description").inner_text()
     shots(resident, "issue-posted")
     post_an_issue(resident, lang, "Немає пандуса до амбулаторії", "map", "map", 2)
