@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -40,6 +41,7 @@ from cts.audit.rpc import RpcClient
 from cts.chain.client import Sender
 from cts.chain.deploy import HromadaSpec, onboard
 from cts.chain.manifest import Manifest
+from cts.cli import main
 
 DELIVERY_PLANS_SLOT = 1  # ProjectDelivery._plans: fund 0, _plans 1
 STATUS_SHIFT = 40 + 128  # Milestone: dueAt uint40, shareKopiyky uint128, then status uint8 (one slot)
@@ -265,3 +267,34 @@ def test_receipts_are_fetched_from_a_base_url(
     # Put right, the same address gives an audit that agrees.
     receipts_folder(target)
     assert audit(rpc_url, "--hromada", delivered.handles.delivery.address, "--delivery-files", url) == 0
+
+
+def test_the_report_shows_delivery_with_its_chart_and_milestones(
+    delivered: DeliveryHistory, rpc_url: str, tmp_path: Path
+) -> None:
+    folder = receipts_folder(tmp_path / "delivery-files", names="ab")
+    out = tmp_path / "report"
+    arguments = ["--hromada", delivered.handles.delivery.address, "--out", str(out), "--quiet"]
+    assert main(["report", "--rpc", rpc_url, *arguments, "--delivery-files", str(folder)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('data-testid="delivery"') : html.index('data-testid="check"')]
+    assert "Delivery of funded projects" in section
+    assert section.count("<svg") == 1  # the delivery chart
+    for legend in ("funded", "milestones reported", "milestones accepted", "paid"):
+        assert f">{legend}<" in section or legend in section
+    assert "Round 1, project 1" in section and "Round 1, project 2" in section
+    tables = re.findall(r'<table data-testid="milestones">(.*?)</table>', section, re.S)
+    assert len(tables) == 2
+    assert tables[0].count("<tr") == 4 and tables[1].count("<tr") == 3  # a header and each milestone
+    assert tables[1].count('class="overdue"') == 1 and "(overdue)" in tables[1]
+    assert "report rejected" in tables[1] and "paid" in tables[0]
+    assert (
+        "Receipts: 3 listed in the reports on chain; 2 files match their hash, 0 do not, 1 were not found."
+        in section
+    )
+    findings = section[section.index('data-testid="delivery-findings"') :]
+    for kind in ("overdue milestone", "flag without an answer", "receipt file not found"):
+        assert kind in findings
+    document = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    plans = document["audit"]["figures"]["delivery"]
+    assert [(p["reported_kopiyky"], p["accepted_kopiyky"]) for p in plans] == [(20_000, 10_000), (0, 0)]
