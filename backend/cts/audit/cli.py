@@ -49,8 +49,21 @@ def add_hromada_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def add_delivery_files_argument(parser: argparse.ArgumentParser) -> None:
+    """--delivery-files, for `cts audit` and `cts report`: the receipts to hash again."""
+    parser.add_argument(
+        "--delivery-files",
+        metavar="DIR_OR_URL",
+        help="the delivery reports' receipt files, named <sha256>.<ext>: a folder (the service's "
+        "var/delivery-files or a copy) or an http(s) base URL (the pages' .../h/<slug>/delivery/files); "
+        "each receipt a report lists on chain is hashed again: a changed file fails the audit, a missing "
+        "one is a notice. Without it the audit reads chain events alone",
+    )
+
+
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     add_hromada_arguments(parser)
+    add_delivery_files_argument(parser)
     parser.add_argument(
         "--json", type=Path, metavar="OUT", help="also write the figures and differences as JSON"
     )
@@ -58,6 +71,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     add_hromada_arguments(parser)
+    add_delivery_files_argument(parser)
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="directory for report.html/.json"
     )
@@ -107,6 +121,7 @@ def audit_command(args: argparse.Namespace) -> int:
                 to_block=args.to_block,
                 chunk=args.chunk,
                 progress=progress_enabled(args.quiet),
+                delivery_files=args.delivery_files,
             )
     except AuditError as error:
         return _fail("audit", error)
@@ -135,6 +150,7 @@ def report_command(args: argparse.Namespace, presenter: ReportPresenter) -> int:
                 chunk=args.chunk,
                 progress=progress_enabled(args.quiet),
                 track_series=True,
+                delivery_files=args.delivery_files,
             )
             html_path, json_path = write_report(client, result, args.out, presenter)
     except AuditError as error:

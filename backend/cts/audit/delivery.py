@@ -20,56 +20,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cts.audit.abi import Event
+from cts.audit.findings import (
+    OVERDUE_MILESTONE,
+    PAID_BEYOND_ACCEPTED,
+    PAID_BEYOND_FUNDED,
+    PAID_WITH_UNANSWERED_FLAG,
+    PAYMENT_WITHOUT_ACCEPTED_REPORT,
+    UNANSWERED_FLAG,
+    DeliveryFinding,
+)
 from cts.audit.model import Difference
 
 PLANNED, REPORTED, REJECTED, ACCEPTED, PAID = "planned", "reported", "rejected", "accepted", "paid"
 # IProjectDelivery.MilestoneStatus numbering, for comparing with the plan() view.
 STATUS_NUMBER = {PLANNED: 1, REPORTED: 2, REJECTED: 3, ACCEPTED: 4, PAID: 5}
-
-# Finding kinds. Serious ones fail the audit; notices do not.
-PAID_BEYOND_ACCEPTED = "paid_beyond_accepted"
-PAID_BEYOND_FUNDED = "paid_beyond_funded"
-PAYMENT_WITHOUT_ACCEPTED_REPORT = "payment_without_accepted_report"
-PAID_WITH_UNANSWERED_FLAG = "paid_with_unanswered_flag"
-OVERDUE_MILESTONE = "overdue_milestone"
-UNANSWERED_FLAG = "unanswered_flag"
-SERIOUS = frozenset(
-    {PAID_BEYOND_ACCEPTED, PAID_BEYOND_FUNDED, PAYMENT_WITHOUT_ACCEPTED_REPORT, PAID_WITH_UNANSWERED_FLAG}
-)
-
-
-@dataclass(frozen=True)
-class DeliveryFinding:
-    """Something about a project's delivery that an auditor should see, named precisely."""
-
-    kind: str
-    round_id: int
-    project_id: int
-    milestone: int | None
-    detail: str
-    block: int | None = None
-
-    @property
-    def serious(self) -> bool:
-        return self.kind in SERIOUS
-
-    def __str__(self) -> str:
-        where = f"round {self.round_id}, project {self.project_id}"
-        if self.milestone is not None:
-            where += f", milestone {self.milestone + 1}"
-        block = f" (block {self.block})" if self.block is not None else ""
-        return f"{self.kind.replace('_', ' ')}: {where}: {self.detail}{block}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "serious": self.serious,
-            "round_id": self.round_id,
-            "project_id": self.project_id,
-            "milestone": self.milestone,
-            "detail": self.detail,
-            "block": self.block,
-        }
 
 
 @dataclass
@@ -130,6 +94,11 @@ class Plan:
     def accepted_kopiyky(self) -> int:
         """The shares of the milestones whose report a ReportAccepted event accepted (paid or not)."""
         return sum(m.share_kopiyky for m in self.milestones if m.accepted)
+
+    @property
+    def reported_kopiyky(self) -> int:
+        """The shares of the milestones whose current report was not rejected (waiting, accepted, paid)."""
+        return sum(m.share_kopiyky for m in self.milestones if m.status in (REPORTED, ACCEPTED, PAID))
 
 
 class DeliveryHistory:
@@ -390,6 +359,7 @@ class DeliveryHistory:
                 "project_id": plan.project_id,
                 "funded_kopiyky": plan.funded_kopiyky,
                 "accepted_kopiyky": plan.accepted_kopiyky,
+                "reported_kopiyky": plan.reported_kopiyky,
                 "paid_kopiyky": plan.fund_paid_kopiyky,
                 "released": plan.released,
                 "milestones": [
@@ -431,19 +401,3 @@ class DeliveryHistory:
         if expected != found:
             source = f"ProjectDelivery/CommunityFund.{event.name} event, tx {event.tx_hash}"
             self.anomalies.append(Difference(figure, expected, found, source, event.block))
-
-
-def finding_differences(findings: list[DeliveryFinding], block: int) -> list[Difference]:
-    """The serious findings as Differences: what the delivery rules allow against what was paid."""
-    return [
-        Difference(
-            f"delivery: {f.kind.replace('_', ' ')}: round {f.round_id}, project {f.project_id}"
-            + (f", milestone {f.milestone + 1}" if f.milestone is not None else ""),
-            "none",
-            f.detail,
-            "ProjectDelivery and CommunityFund events",
-            f.block if f.block is not None else block,
-        )
-        for f in findings
-        if f.serious
-    ]

@@ -263,3 +263,48 @@ def impact_chart(
     )
     bars.set_title(words("impact ratio per cycle"), fontsize=FONT)
     return _svg(figure, left=0.12, right=0.95, top=0.94, bottom=0.07, hspace=0.55)
+
+
+DELIVERY_BARS = (
+    ("funded_kopiyky", "funded", "#cccccc"),
+    ("reported_kopiyky", "milestones reported", "#ccb974"),
+    ("accepted_kopiyky", "milestones accepted", "#55a868"),
+    ("paid_kopiyky", "paid", "#4c72b0"),
+)
+
+
+def delivery_chart(plans: Sequence[Mapping[str, Any]], words: Words) -> str:
+    """Per planned project, horizontal bars (UAH): funded, the shares of the milestones reported, of those
+    accepted, and what was paid. Paid beyond accepted shows as the blue bar passing the green one."""
+    if not plans:
+        return _empty(words("No project has a delivery plan yet."))
+    tall = 0.9 + 0.9 * len(plans)
+    figure, axis = plt.subplots(figsize=(WIDTH, tall))
+    height = 0.8 / len(DELIVERY_BARS)
+    for k, (key, label, colour) in enumerate(DELIVERY_BARS):
+        axis.barh(
+            [i + (k - (len(DELIVERY_BARS) - 1) / 2) * height for i in range(len(plans))],
+            [plan[key] / 100 for plan in plans],
+            height=height,
+            color=colour,
+            edgecolor="#555555" if key == "funded_kopiyky" else colour,
+            linewidth=0.6,
+            label=words(label),
+        )
+    axis.set_yticks(
+        list(range(len(plans))),
+        [
+            words("round %(round)s, project %(project)s")
+            % {"round": plan["round_id"], "project": plan["project_id"]}
+            for plan in plans
+        ],
+    )
+    axis.invert_yaxis()  # the first project on top, as in the table
+    axis.set_xlabel(words("UAH"))
+    axis.set_xlim(left=0)
+    axis.xaxis.set_major_formatter(
+        FuncFormatter(lambda value, _position: f"{value:,.0f}".replace(",", "\u202f"))
+    )
+    axis.grid(axis="x", alpha=0.3)
+    _legend_below(axis, rows_gap=-0.55 / (tall * 0.77))  # about half an inch below, under the axis' label
+    return _svg(figure, left=0.3, right=0.95, top=0.97, bottom=0.2)

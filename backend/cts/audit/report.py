@@ -3,7 +3,8 @@
 The HTML makes no request of its own: styles are inline and charts are inline SVG. It shows the audit's
 verdict (and every difference), RV issued by programme over time, each round's weights, asks and funded
 amounts beside what the Method of Equal Shares would have funded, the fund's capital by bucket over time,
-and the impact ratio per cycle and over time.
+the impact ratio per cycle and over time, and the delivery of funded projects (funded, reported, accepted and
+paid per planned project, each milestone, and what the audit found about them).
 
 The figures and charts are computed here; the words, number and date formats and the page itself come
 from a `ReportPresenter` the caller gives (the web pages' catalogs, cts.web.audit_report), so that the
@@ -20,7 +21,14 @@ from typing import Any, Protocol
 from cts.audit.audit import AuditResult
 from cts.audit.mes import EqualSharesOutcome, equal_shares
 from cts.audit.model import PROJECT_ELIGIBLE, jsonable
-from cts.audit.plots import impact_chart, issuance_chart, ledger_chart, round_chart, thin
+from cts.audit.plots import (
+    delivery_chart,
+    impact_chart,
+    issuance_chart,
+    ledger_chart,
+    round_chart,
+    thin,
+)
 from cts.audit.rpc import RpcClient
 from cts.audit.rules import AllocationRule, impact_ratio_bps
 
@@ -93,6 +101,12 @@ def build_report(
         "issuance_chart": issuance_chart(issuance, titles, stamps, words, tz),
         "ledger_chart": ledger_chart(ledger, stamps, words, tz),
         "impact_chart": impact_chart(impact, stamps, cycle_ratios, words, tz),
+        "delivery": figures["delivery"],
+        "delivery_chart": delivery_chart(figures["delivery"], words) if figures["delivery"] else "",
+        "delivery_findings": [
+            {**f.to_json(), "kind_label": words(f.kind.replace("_", " "))} for f in result.findings
+        ],
+        "receipts": result.receipts,
     }
     html = presenter.render(context)
     document = {

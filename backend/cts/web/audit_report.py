@@ -53,6 +53,21 @@ class ReportPresenter:
             "cycle %(number)s": t.gettext("cycle %(number)s"),
             "impact ratio per cycle": t.gettext("impact ratio per cycle"),
             "Kyiv time": t.zone_name,
+            # The delivery chart and the kinds of delivery findings (cts.audit.findings).
+            "No project has a delivery plan yet.": t.gettext("No project has a delivery plan yet."),
+            "funded": t.gettext("funded"),
+            "milestones reported": t.gettext("milestones reported"),
+            "milestones accepted": t.gettext("milestones accepted"),
+            "paid": t.gettext("paid"),
+            "round %(round)s, project %(project)s": t.gettext("round %(round)s, project %(project)s"),
+            "paid beyond accepted": t.gettext("paid beyond the accepted milestones"),
+            "paid beyond funded": t.gettext("paid beyond the funded amount"),
+            "payment without accepted report": t.gettext("payment without an accepted report"),
+            "paid with unanswered flag": t.gettext("paid while a flag had no answer"),
+            "overdue milestone": t.gettext("overdue milestone"),
+            "unanswered flag": t.gettext("flag without an answer"),
+            "receipt mismatch": t.gettext("receipt file changed after it was reported"),
+            "receipt missing": t.gettext("receipt file not found"),
             # The allocation rules as cts.audit.rules names them.
             "quadratic funding (weight², capped at asks, excess redistributed)": t.gettext(
                 "quadratic funding (weight², capped at asks, excess redistributed)"

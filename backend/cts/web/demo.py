@@ -44,9 +44,9 @@ from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
+from cts.delivery.demo import seed_delivery
 from cts.errors import CTSError
 from cts.hromadas import HromadaDirectory, add_hromada, get_hromada, grant_role
-from cts.delivery.demo import seed_delivery
 from cts.issues.demo import seed_demo_issues
 from cts.models import ActionStatus, Hromada, Language, RelayAction, Role, User
 from cts.relayer.service import Call, RelayerService, identity_hash

@@ -3,8 +3,9 @@
 Round 1 (greedy by weight) funds three grants: project 1 (resident 0, 30,000 kopiyky), project 2 (resident 1,
 20,000) and project 3 (resident 0, 10,000). Then:
 - project 1 is planned in three milestones of 10,000 due in 10, 20 and 30 days; milestone 1 is reported with
-  two receipts, flagged by resident 2, answered, accepted and paid; milestone 2 is reported and flagged by
-  resident 3, unanswered;
+  two receipts (files a and b of RECEIPT_FILES, listed by their SHA-256 as the service does), flagged by
+  resident 2, answered, accepted and paid; milestone 2 is reported with receipt c and flagged by resident 3,
+  unanswered;
 - project 2 is planned in two milestones of 10,000 due in 10 and 40 days; milestone 1 is reported and
   rejected;
 - project 3 has no plan and is paid in one go (payGrant);
@@ -13,6 +14,7 @@ Round 1 (greedy by weight) funds three grants: project 1 (resident 0, 30,000 kop
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from audit_history import DAY, GREEDY, h, now, travel
@@ -21,6 +23,17 @@ from web3 import Web3
 from cts.chain.client import HromadaHandles, Sender
 
 FUNDED = {1: 30_000, 2: 20_000, 3: 10_000}
+# The receipts' files (PDFs, as the service keeps them) and the reports that list them.
+RECEIPT_FILES = {
+    "a": b"%PDF-1.4\n% receipt a: 40 bags of cement, TOV Budmat, EDRPOU 12345678\n%%EOF\n",
+    "b": b"%PDF-1.4\n% receipt b: delivery of the cement\n%%EOF\n",
+    "c": b"%PDF-1.4\n% receipt c: roofing sheets\n%%EOF\n",
+}
+
+
+def receipt_hash(name: str) -> bytes:
+    """A receipt's hash on chain: the SHA-256 of its file."""
+    return hashlib.sha256(RECEIPT_FILES[name]).digest()
 
 
 @dataclass
@@ -87,12 +100,14 @@ def act_out_delivery(w3: Web3, hromada: HromadaHandles) -> DeliveryHistory:
     council.send(
         delivery.functions.setPlan(1, 2, [t + 10 * DAY, t + 40 * DAY], [10_000, 10_000], h("plan-2"))
     )
-    r[0].send(delivery.functions.reportMilestone(1, 1, 0, h("report-1-1"), [h("receipt-a"), h("receipt-b")]))
+    r[0].send(
+        delivery.functions.reportMilestone(1, 1, 0, h("report-1-1"), [receipt_hash("a"), receipt_hash("b")])
+    )
     r[2].send(delivery.functions.flagReport(1, 2, h("looks overpriced")))
     council.send(delivery.functions.answerFlag(1, h("three quotes were compared")))
     council.send(delivery.functions.acceptReport(1, 1, 0))
     council.send(delivery.functions.payTranche(1, 1, 0, h("tranche-1-1")))
-    r[0].send(delivery.functions.reportMilestone(1, 1, 1, h("report-1-2"), [h("receipt-c")]))
+    r[0].send(delivery.functions.reportMilestone(1, 1, 1, h("report-1-2"), [receipt_hash("c")]))
     r[3].send(delivery.functions.flagReport(2, 1, h("the roof is not done")))
     r[1].send(delivery.functions.reportMilestone(1, 2, 0, h("report-2-1"), []))
     council.send(delivery.functions.rejectReport(1, 2, 0, 4))
