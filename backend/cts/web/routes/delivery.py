@@ -8,6 +8,7 @@ shows them as soon as the chain records the call."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated
@@ -256,6 +257,18 @@ def set_plan(
 # ---------------------------------------------------------------- the owner's report
 
 
+LINE_FIELD = re.compile(r"(?:what|amount|supplier|edrpou|tender)_(\d+)")
+
+
+def _later_lines_typed(form: FormState) -> bool:
+    """Whether anything is typed in the report's lines after the first (folded away otherwise)."""
+    for name, value in form.values.items():
+        found = LINE_FIELD.fullmatch(name)
+        if found and int(found.group(1)) > 1 and value:
+            return True
+    return False
+
+
 def render_report_form(
     page: Page, project: ProjectView, milestone: MilestoneView, form: FormState, status: int = 200
 ) -> Response:
@@ -266,6 +279,8 @@ def render_report_form(
             "milestone": milestone,
             "form": form,
             "rows": range(1, REPORT_ROWS + 1),
+            # the lines after the first are folded away unless something is typed in them or refused
+            "more_open": bool(form.errors) or _later_lines_typed(form),
             "summary_max": SUMMARY_MAX,
             "receipts_max": RECEIPTS_MAX,
             "photos_max": PHOTOS_MAX,
