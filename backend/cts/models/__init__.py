@@ -1,6 +1,7 @@
 """Database models. Importing this package registers every table on ``Base.metadata``
 (migrations/env.py relies on it for autogenerate): a new model module must be imported here."""
 
+from cts.models.delivery import DeliveryComment
 from cts.models.hromadas import Hromada, Membership, RoleBudget
 from cts.models.idempotency import IdempotencyRecord
 from cts.models.issues import (
@@ -44,6 +45,7 @@ __all__ = [
     "Batch",
     "BatchAttempt",
     "BatchStatus",
+    "DeliveryComment",
     "EmailStatus",
     "Hromada",
     "IdempotencyRecord",

@@ -181,6 +181,9 @@ def error_messages(t: Translator) -> dict[str, str]:
         "community_fund_repayment_too_large": _("The repayment is more than is owed."),
         "community_fund_invalid_schedule": _("The instalment schedule is not valid."),
         "community_fund_project_not_payable": _("This project is not funded, or was already paid."),
+        "delivery_comment_daily_limit": _(
+            "You have written %(limit)s comments today, as many as a day allows: write again tomorrow."
+        ),
         "project_delivery_not_owner": _(
             "Only the resident who pitched this project may report its milestones."
         ),

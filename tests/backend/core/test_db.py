@@ -47,7 +47,7 @@ TABLES = {
     "issue_photos",
     "issue_endorsements",
 }
-HEAD_REVISION = "0009_community_issues"
+HEAD_REVISION = "0010_delivery_comments"
 
 
 @pytest.fixture

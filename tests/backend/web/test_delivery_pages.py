@@ -18,6 +18,7 @@ from test_council import done, send
 from web_helpers import PHONE, Served, Shots, World
 from web_helpers import sign_in as client_sign_in
 
+from cts.delivery.comments import COMMENTS_PER_DAY
 from cts.delivery.documents import DeliveryDocuments, PlanDocument
 from cts.delivery.files import DeliveryFiles
 from cts.models import Language
@@ -109,6 +110,29 @@ def test_a_project_is_planned_reported_flagged_answered_accepted_and_paid_from_i
     assert "&lt;b&gt;встановлення&lt;/b&gt;" in page.text  # markup is shown as typed, never run
     assert "prozorro.gov.ua/tender/UA-2026-03-15-000123-a" in page.text
     assert t.uah(300_050 + 15_000) in page.text
+
+    # Residents comment (kept by the service, shown without their names); bad input changes nothing.
+    client_sign_in(world.client, world.people.residents[2].email)  # signed up, not registered
+    stranger = send(world, "/delivery/reports/1/comments", {"text": "Хочу спитати"})
+    assert stranger.status_code == 403 and t.error("resident_registry_not_active") in stranger.text
+    client_sign_in(world.client, project.supporter.email)
+    blank = send(world, "/delivery/reports/1/comments", {"text": "   "})
+    assert blank.status_code == 422 and t.gettext("Fill in this field.") in blank.text
+    too_long = send(world, "/delivery/reports/1/comments", {"text": "я" * 1001})
+    at_most = t.ngettext("At most %(num)s character.", "At most %(num)s characters.", 1000)
+    assert too_long.status_code == 422 and at_most in html.unescape(too_long.text)
+    assert send(world, "/delivery/reports/99/comments", {"text": "Питання"}).status_code == 404
+    assert "Хочу спитати" not in world.client.get(project.path()).text
+    said = send(world, "/delivery/reports/1/comments", {"text": "<img src=x onerror=alert(1)> Дякуємо!"})
+    assert said.status_code == 303
+    comments = world.client.get(project.path()).text
+    assert "&lt;img src=x onerror=alert(1)&gt; Дякуємо!" in comments
+    assert t.ngettext("%(num)s comment", "%(num)s comments", 1) in comments
+    for number in range(COMMENTS_PER_DAY - 1):
+        assert send(world, "/delivery/reports/1/comments", {"text": f"Ще {number}"}).status_code == 303
+    flood = send(world, "/delivery/reports/1/comments", {"text": "Ще одне"})
+    limit = t.error("delivery_comment_daily_limit", limit=t.number(COMMENTS_PER_DAY))
+    assert flood.status_code == 429 and limit in html.unescape(flood.text)
 
     # A resident flags it; the council cannot pay with the flag unanswered.
     client_sign_in(world.client, project.supporter.email)

@@ -19,6 +19,13 @@ from starlette.datastructures import UploadFile
 
 from cts.api.deps import RelayerDep
 from cts.delivery import opendata
+from cts.delivery.comments import (
+    COMMENT_MAX,
+    CommentNotRegisteredError,
+    CommentRefused,
+    add_comment,
+    comments_for,
+)
 from cts.delivery.documents import (
     DREAM_PATTERN,
     EDRPOU_PATTERN,
@@ -46,7 +53,7 @@ from cts.web.deps import CouncilPage, FormDep, Page, PageDep, ReaderDep, Residen
 from cts.web.files import EvidenceError
 from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.i18n import kyiv
-from cts.web.reads import ChainReader, ProjectView
+from cts.web.reads import ChainReader, LoanView, ProjectView
 from cts.web.routes.common import queue, resident_of
 from cts.web.routes.council import reference_hash
 
@@ -75,6 +82,13 @@ def _milestone(view: DeliveryView | None, number: int) -> MilestoneView:
     if view is None or number > len(view.milestones):
         raise NotFoundError()
     return view.milestones[number - 1]
+
+
+def _loan(reader: ChainReader, project: ProjectView) -> LoanView | None:
+    """A loan project's loan: its repayments show where a grant's delivery would."""
+    if not project.loan_id:
+        return None
+    return next((loan for loan in reader.loans() if loan.id == project.loan_id), None)
 
 
 def is_plannable(reader: ChainReader, project: ProjectView) -> bool:
@@ -135,9 +149,14 @@ def render_project(
         plan_form = (forms or Forms()).get(page, "plan")
         if not plan_form.values:
             plan_form.values.update(_plan_defaults(project))
+    report_ids = [r.id for m in view.milestones for r in m.reports] if view is not None else []
+    assert page.hromada is not None
     return page.render(
         "delivery.html",
         {
+            "comments": comments_for(page.session, page.hromada, report_ids),
+            "comment_max": COMMENT_MAX,
+            "loan": _loan(reader, project),
             "project": project,
             "round": reader.round(round_id),
             "view": view,
@@ -473,7 +492,42 @@ def pay_tranche(
     )
 
 
-# ---------------------------------------------------------------- flags and answers
+# ---------------------------------------------------------------- comments, flags and answers
+
+
+@router.post("/delivery/reports/{report_id}/comments")
+def comment_report(
+    report_id: IdParam,
+    page: ResidentPage,
+    form: FormDep,
+    reader: ReaderDep,
+    delivery: DeliveryDep,
+) -> Response:
+    """A registered resident comments on a report (kept by the service, shown without their name)."""
+    round_id, project_id = _report_project(delivery, report_id)
+    name = f"comment-{report_id}"
+
+    def act() -> str:
+        assert page.user is not None and page.hromada is not None
+        resident = resident_of(page, reader)
+        if resident is None or not resident.is_active:
+            raise CommentNotRegisteredError()
+        try:
+            add_comment(page.session, page.hromada, page.user, report_id, form.raw("text"))
+        except CommentRefused:
+            form.text("text", max_length=COMMENT_MAX)  # names the field's problem in the person's words
+            form.check()
+        page.session.commit()
+        return page.url(f"/rounds/{round_id}/projects/{project_id}/delivery#report-{report_id}")
+
+    return handle_form(
+        page,
+        form,
+        act,
+        lambda status: render_project(
+            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
+        ),
+    )
 
 
 def _report_project(delivery: DeliveryReader, report_id: int) -> tuple[int, int]:
