@@ -22,8 +22,9 @@ from cts.delivery.comments import COMMENTS_PER_DAY
 from cts.delivery.documents import DeliveryDocuments, PlanDocument
 from cts.delivery.files import DeliveryFiles
 from cts.models import Language
-from cts.web.demo import picture
+from cts.web.demo import picture, travel
 from cts.web.i18n import get_translator
+from cts.web.reads import call_struct
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -290,3 +291,26 @@ def test_an_owner_reports_a_resident_flags_and_the_council_answers_and_pays_in_c
     assert public.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(public, "public")
     assert world.hromada.delivery.functions.paidKopiyky(project.round_id, 1).call() == half
+
+
+def test_a_loan_projects_page_shows_its_loan_where_a_grant_shows_milestones(world: World) -> None:
+    people = world.people
+    owner, supporter = people.residents[0], people.residents[1]
+    world.register(owner, supporter)
+    fund, vote = world.hromada.fund.functions, world.hromada.vote.functions
+    programme = world.open_programme(reward=9)
+    (case_id,) = world.submit_cases(programme, supporter)
+    world.driver.do(people.verifier, world.hromada.cases.functions.approveCase(case_id))
+    world.driver.do(owner, fund.applyForLoan([600_000, 600_000], [30 * 86_400, 60 * 86_400], b"\x01" * 32))
+    round_id = world.voting_round([(owner, "Кавоварка для кіоску", 1_200_000)], loan_ids=[1])
+    world.driver.do(supporter, vote.castBallot(round_id, [1], [9]))
+    end = int(call_struct(world.hromada.vote, "round", round_id)["params"]["voteEnd"])
+    travel(world.w3, end - world.driver.now() + 1)
+    world.driver.do(people.council, vote.finalise(round_id))
+    world.driver.do(people.council, fund.approveLoanByRound(1, round_id, 1))
+    page = world.client.get(f"/rounds/{round_id}/projects/1/delivery").text
+    t = UK
+    assert t.gettext("An interest-free loan") in page and t.label("loan", "approved") in page
+    assert t.uah(1_200_000) in page
+    assert t.gettext("Set the delivery plan") not in page
+    assert f"/rounds/{round_id}/projects/1/delivery" in world.client.get(f"/rounds/{round_id}").text

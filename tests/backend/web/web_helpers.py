@@ -16,7 +16,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,8 +136,11 @@ class World:
         count = int(cases.caseCount().call())
         return list(range(count - len(residents) + 1, count + 1))
 
-    def voting_round(self, projects: list[tuple[User, str, int]], vote_days: int = 1) -> int:
-        """A round whose projects were pitched and screened eligible, now in its voting window."""
+    def voting_round(
+        self, projects: list[tuple[User, str, int]], vote_days: int = 1, loan_ids: Sequence[int] = ()
+    ) -> int:
+        """A round whose projects were pitched and screened eligible, now in its voting window; project i is
+        pitched as the loan application ``loan_ids[i]`` where one is given (0: a grant)."""
         council = self.people.council
         vote = self.hromada.vote.functions
         documents = DocumentStore(self.settings)
@@ -155,9 +158,13 @@ class World:
         )
         self.driver.do(council, vote.createRound(params))
         round_id = int(vote.roundCount().call())
+        loans = list(loan_ids) + [0] * (len(projects) - len(loan_ids))
         self.driver.do_all(
-            (person, vote.pitchProject(round_id, ask, documents.save(Document(title, f"{title}: опис")), 0))
-            for person, title, ask in projects
+            (
+                person,
+                vote.pitchProject(round_id, ask, documents.save(Document(title, f"{title}: опис")), loan),
+            )
+            for (person, title, ask), loan in zip(projects, loans, strict=True)
         )
         travel(self.w3, 3_601)
         for project_id in range(1, len(projects) + 1):
