@@ -7,7 +7,8 @@ the chain; the chain holds no personal data, only the hash.
 - Evidence: ``<var>/evidence/<sha256>.<ext>``. The type is read from the file's first bytes (never from its
   name or the browser's claim); photos (JPEG, PNG, WebP, HEIC) and PDF documents are accepted, up to the
   settings' ``evidence_max_bytes``.
-- Documents: ``<var>/documents/<sha256>.json``, a small JSON object ``{"title": ..., "description": ...}``.
+- Documents: ``<var>/documents/<sha256>.json``, a small JSON object ``{"title": ..., "description": ...}``
+  (a project's also ``"issues": [numbers]``, the community issues it answers, when it names some).
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ class EvidenceStore:
 class Document:
     title: str
     description: str = ""
+    # A project's answers to community issues: their numbers in the hromada (issue 18). Written only when
+    # there are some, so a document without them hashes as it always did.
+    issues: tuple[int, ...] = ()
+
+
+MAX_ANSWERED_ISSUES = 5
 
 
 class DocumentStore:
@@ -151,7 +158,9 @@ class DocumentStore:
 
     @staticmethod
     def encode(document: Document) -> bytes:
-        content = {"title": document.title, "description": document.description}
+        content: dict[str, object] = {"title": document.title, "description": document.description}
+        if document.issues:
+            content["issues"] = list(document.issues)
         return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
     def save(self, document: Document) -> bytes:
@@ -178,6 +187,9 @@ class DocumentStore:
             return None  # not what the chain names: never show a tampered description
         try:
             content = json.loads(data)
-            return Document(str(content["title"]), str(content.get("description", "")))
+            issues = tuple(int(n) for n in content.get("issues", ())[:MAX_ANSWERED_ISSUES])
+            if any(n < 1 for n in issues):
+                issues = ()
+            return Document(str(content["title"]), str(content.get("description", "")), issues)
         except (ValueError, KeyError, TypeError):
             return None

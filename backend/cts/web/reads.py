@@ -223,6 +223,7 @@ class ProjectView:
     weight: int
     credits: int
     supporters: int
+    issues: tuple[int, ...] = ()  # the community issues it answers (their numbers), from its document
 
     @property
     def is_eligible(self) -> bool:
@@ -612,7 +613,8 @@ class ChainReader:
         for project_id in range(1, count + 1):
             p = call_struct(self.h.vote, "project", round_id, project_id)
             tally = call_struct(self.h.vote, "tally", round_id, project_id)
-            title, description = self._document(p["metadataHash"]) or ("", "")
+            document = self.documents.load(bytes(p["metadataHash"]))
+            title, description = (document.title, document.description) if document else ("", "")
             projects.append(
                 ProjectView(
                     id=project_id,
@@ -629,6 +631,7 @@ class ChainReader:
                     weight=int(tally["weight"]),
                     credits=int(tally["credits"]),
                     supporters=int(tally["supporters"]),
+                    issues=document.issues if document else (),
                 )
             )
         return projects

@@ -5,6 +5,7 @@ cts.issues.service's, the same as the API's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -48,6 +49,7 @@ from cts.web.deps import (
 )
 from cts.web.forms import FormInvalid, FormState, SubmittedForm, handle_form
 from cts.web.issue_texts import category_names, field_errors, group_names, state_names
+from cts.web.reads import ProjectView, RoundView
 from cts.web.render import leaflet_url
 
 router = APIRouter(include_in_schema=False)
@@ -211,6 +213,29 @@ def post_issue_form(page: PosterPage, form: FormDep) -> Response:
 # ---------------------------------------------------------------- one issue
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A project that names the issue, in its round: what became of it."""
+
+    round: RoundView
+    project: ProjectView
+
+
+def answering_projects(page: Page, number: int) -> list[Answer] | None:
+    """The projects of every round that answer issue ``number``, newest round first; None when the chain
+    cannot be read now (the rest of the issue's page does not need it)."""
+    try:
+        reader = get_reader(page)
+        return [
+            Answer(round_view, project)
+            for round_view in reader.rounds()
+            for project in reader.projects(round_view.id)
+            if number in project.issues
+        ]
+    except ChainUnavailableError:
+        return None
+
+
 def render_issue(
     page: Page,
     issue: Issue,
@@ -223,6 +248,7 @@ def render_issue(
         "issue.html",
         {
             "issue": issue,
+            "answers": answering_projects(page, issue.number),
             "endorsements": endorsement_count(page.session, issue),
             "endorsed": endorsed,
             "can_endorse": page.role == Role.RESIDENT
