@@ -16,13 +16,15 @@ chain) do not run it early.
 
 Brownie also compares an absolute script path with the project's resolved path as text, so in a
 checkout reached through a symlink `brownie run $PWD/scripts/deploy.py` was "not part of an active
-project": that argument is resolved first. Everything else is Brownie's own `main`. See
+project": that argument is resolved first. A deployment record of Brownie's left cut short by a killed run
+is removed first (``discard_broken_deployments``). Everything else is Brownie's own `main`. See
 docs/toolchain.md, "Any folder".
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -112,6 +114,28 @@ def unexecuted_module(name: str, path: Path) -> ModuleType:
     return module
 
 
+def discard_broken_deployments(root: Path) -> None:
+    """Remove the deployment records under build/deployments that are not whole JSON.
+
+    Brownie rewrites build/deployments/map.json (and writes one file per contract) in place each time it
+    records a contract on a live network; a deployment killed at that moment (a crash, a power cut, ^C)
+    leaves the file cut short, and every later `brownie run` then stops with "JSONDecodeError: Expected
+    object or value" before our script starts. They are Brownie's own cache: scripts/deploy.py keeps its
+    record in the project's manifest (deployments/<chain>.json, written atomically) and resumes from that.
+    """
+    for path in sorted((root / "build" / "deployments").rglob("*.json")):
+        try:
+            json.loads(path.read_text())
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            print(
+                f"brownie: removed {path.relative_to(root)}: cut short by an interrupted run", file=sys.stderr
+            )
+
+
 if __name__ == "__main__":
+    project_root = check_for_project(".")
+    if project_root is not None:
+        discard_broken_deployments(Path(project_root))
     prepare_run(sys.argv)
     sys.exit(main())
