@@ -36,7 +36,8 @@ contract CoFinancing is Initializable, ERC2771ContextUpgradeable, ICoFinancing {
     mapping(address account => uint256 partnerId) private _partnerOf;
     mapping(uint256 pledgeId => Pledge) private _pledges;
     mapping(uint256 roundId => mapping(uint256 projectId => uint256)) private _pledgedMoney;
-    mapping(uint256 roundId => mapping(uint256 projectId => Tally[5])) private _totals;
+    /// @dev Index ALL counts every pledge made; the others are a PledgeStatus.
+    mapping(uint256 roundId => mapping(uint256 projectId => mapping(uint256 index => Tally))) private _totals;
     mapping(bytes32 receiptHash => bool) private _receiptUsed;
     uint256 private _partnerCount;
     uint256 private _pledgeCount;
@@ -69,8 +70,10 @@ contract CoFinancing is Initializable, ERC2771ContextUpgradeable, ICoFinancing {
     }
 
     /// @inheritdoc ICoFinancing
-    function pledgeTotals(uint256 roundId, uint256 projectId) external view returns (Tally[5] memory) {
-        return _totals[roundId][projectId];
+    function pledgeTotals(uint256 roundId, uint256 projectId) external view returns (Tally[5] memory totals) {
+        for (uint256 i = 0; i < 5; ++i) {
+            totals[i] = _totals[roundId][projectId][i];
+        }
     }
 
     /// @inheritdoc ICoFinancing
@@ -171,9 +174,8 @@ contract CoFinancing is Initializable, ERC2771ContextUpgradeable, ICoFinancing {
             agreementHash,
             bytes32(0)
         );
-        Tally[5] storage totals = _totals[roundId][projectId];
-        _add(totals[ALL], valueKopiyky);
-        _add(totals[uint8(PledgeStatus.Open)], valueKopiyky);
+        _add(roundId, projectId, ALL, valueKopiyky);
+        _add(roundId, projectId, uint256(PledgeStatus.Open), valueKopiyky);
         if (kind == MONEY) _pledgedMoney[roundId][projectId] += valueKopiyky;
         emit Pledged(roundId, projectId, partnerId, pledgeId, kind, valueKopiyky, conditional, agreementHash);
     }
@@ -244,21 +246,23 @@ contract CoFinancing is Initializable, ERC2771ContextUpgradeable, ICoFinancing {
 
     /// @dev Moves an open pledge to `to` in its project's totals and stores the new status.
     function _move(Pledge storage p, PledgeStatus to) private {
-        Tally[5] storage totals = _totals[p.roundId][p.projectId];
+        uint256 roundId = p.roundId;
+        uint256 projectId = p.projectId;
         uint128 value = p.valueKopiyky;
+        uint256 open = uint256(PledgeStatus.Open);
+        Tally memory t = _totals[roundId][projectId][open];
         // Cannot underflow: the pledge was counted open, with its value, when it was made.
         unchecked {
-            Tally storage open = totals[uint8(PledgeStatus.Open)];
-            --open.count;
-            open.valueKopiyky -= value;
+            _totals[roundId][projectId][open] = Tally(t.count - 1, t.valueKopiyky - value);
         }
-        _add(totals[uint8(to)], value);
+        _add(roundId, projectId, uint256(to), value);
         p.status = to;
     }
 
-    function _add(Tally storage tally, uint128 value) private {
-        ++tally.count;
-        tally.valueKopiyky += value;
+    /// @dev Counts one more pledge of `value` at `index` of the project's totals.
+    function _add(uint256 roundId, uint256 projectId, uint256 index, uint128 value) private {
+        Tally memory t = _totals[roundId][projectId][index];
+        _totals[roundId][projectId][index] = Tally(t.count + 1, t.valueKopiyky + value);
     }
 
     function _openPledge(uint256 pledgeId) private view returns (Pledge storage p) {
