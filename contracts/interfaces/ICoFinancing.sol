@@ -175,8 +175,10 @@ interface ICoFinancing {
     /// [3] cancelled, [4] lapsed (so [0] is the sum of the others, in count and in value).
     function pledgeTotals(uint256 roundId, uint256 projectId) external view returns (Tally[5] memory);
 
+    /// @notice A pledge. @dev Reverts with {CoFinancingUnknownPledge} for an id not given.
     function pledge(uint256 pledgeId) external view returns (Pledge memory);
 
+    /// @notice A partner. @dev Reverts with {CoFinancingUnknownPartner} for an id not given.
     function partner(uint256 partnerId) external view returns (Partner memory);
 
     /// @notice The partner whose account this is (0 for none).
@@ -185,7 +187,9 @@ interface ICoFinancing {
     /// @notice Whether a fulfilment used this receipt hash.
     function receiptUsed(bytes32 receiptHash) external view returns (bool);
 
+    /// @notice The pledges made so far (their ids are 1 to this).
     function pledgeCount() external view returns (uint256);
 
+    /// @notice The partners registered so far (their ids are 1 to this).
     function partnerCount() external view returns (uint256);
 }
