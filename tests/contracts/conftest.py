@@ -8,6 +8,7 @@ import gc
 import pytest
 from brownie import (
     BalancedVote,
+    CoFinancing,
     CommunityFund,
     CTSForwarder,
     HromadaFactory,
@@ -22,6 +23,10 @@ from cts_helpers import FACE_VALUE, h, programme_params
 from own_chain import install as install_checked_revert
 from own_chain import refuse_a_shared_node
 from receipt_compat import install as install_receipt_compat
+
+# An EIP-1167 minimal proxy's creation code around its implementation's address.
+CLONE_PREFIX = "3d602d80600a3d3981f3363d3d373d3d3d363d73"
+CLONE_SUFFIX = "5af43d82803e903d91602b57fd5bf3"
 
 install_receipt_compat()  # a mined transaction is never taken for dropped (see receipt_compat.py)
 install_checked_revert()  # a revert the node refused is an error, never a silent no-op (see own_chain.py)
@@ -170,6 +175,18 @@ def fund(hromada):
 @pytest.fixture(scope="module")
 def delivery(hromada):
     return hromada["delivery"]
+
+
+@pytest.fixture(scope="module")
+def cofinancing(forwarder, hromada, council):
+    """The hromada's CoFinancing: a clone of a fresh implementation, initialised with the hromada's contracts
+    (the factory does not make it yet)."""
+    implementation = CoFinancing.deploy(forwarder, {"from": council})
+    init_code = "0x" + CLONE_PREFIX + implementation.address[2:].lower() + CLONE_SUFFIX
+    cofinancing = CoFinancing.at(council.transfer(data=init_code).contract_address)
+    keys = ("registry", "token", "cases", "vote", "fund", "delivery")
+    cofinancing.initialize(tuple(hromada[key] for key in keys), {"from": council})
+    return cofinancing
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,13 @@ ACTIONS = {
     "flag_report": "ProjectDelivery.flagReport: a report's second flag",
     "answer_flag": "ProjectDelivery.answerFlag",
     "pay_tranche": "ProjectDelivery.payTranche: a project's first tranche (the fund records it)",
+    "register_partner": "CoFinancing.registerPartner",
+    "set_partner_active": "CoFinancing.setPartnerActive: deactivate",
+    "pledge_money": "CoFinancing.pledge: money, to a project pledged to before",
+    "pledge_in_kind": "CoFinancing.pledge: materials, to a project pledged to before",
+    "cancel_pledge": "CoFinancing.cancelPledge: money, before voting",
+    "fulfil_pledge": "CoFinancing.fulfilPledge",
+    "lapse_pledge": "CoFinancing.lapsePledge: conditional, the project unfunded",
 }
 DELIVERY_SHARES = [100_000, 100_000, 100_000]
 
@@ -329,6 +336,43 @@ def delivered(world, vote, delivery, council):
     delivery.acceptReport(4, 2, 0, {"from": council})
 
 
+@pytest.fixture(scope="module")
+def pledged(world, delivered, vote, cofinancing, council):
+    """Built on `world` and `delivered` by the first co-financing test (they come last). Partners 1 and 2
+    (accounts 11 and 12). Round 5, finalised with Alice's project 1 funded and project 2 not: pledges 1
+    (money, fulfilled) and 2 (materials, open) to project 1, 3 (conditional money, lapsed) and 4 (conditional
+    materials, open) to project 2. Round 6, in pitching: pledges 5 (money, cancelled), 6 (money, open) and 7
+    (materials, open) to Alice's project 1."""
+    alice, partner_1, partner_2 = world.alice, accounts[11], accounts[12]
+    cofinancing.registerPartner(partner_1, 1, h("gas-partner-1"), {"from": council})
+    cofinancing.registerPartner(partner_2, 3, h("gas-partner-2"), {"from": council})
+    vote.createRound(
+        round_params(now(), fund=300_000, vote=DAY, round_rules=rules(2, 1, 3), metadata="gas-5"),
+        {"from": council},
+    )
+    for i in range(2):
+        vote.pitchProject(5, 300_000, h(f"gas-5-{i}"), 0, {"from": alice})
+    for project_id, conditional in ((1, False), (2, True)):
+        for partner, kind in ((partner_1, 1), (partner_2, 2)):
+            label = f"gas-agreement-5-{project_id}-{kind}"
+            cofinancing.pledge(5, project_id, kind, 100_000, conditional, h(label), {"from": partner})
+    chain.sleep(DAY + 1)
+    for project_id in (1, 2):
+        vote.screenProject(5, project_id, True, 0, {"from": council})
+    chain.sleep(DAY + 1)
+    vote.castBallot(5, [1], [1], {"from": world.voters[2]})
+    chain.sleep(DAY + 1)
+    vote.finalise(5, {"from": council})
+    cofinancing.fulfilPledge(1, h("gas-pledge-receipt-1"), {"from": council})
+    cofinancing.lapsePledge(3, {"from": council})
+    vote.createRound(round_params(now(), fund=300_000, metadata="gas-6"), {"from": council})
+    vote.pitchProject(6, 300_000, h("gas-6-1"), 0, {"from": alice})
+    for i, (partner, kind) in enumerate(((partner_1, 1), (partner_1, 1), (partner_2, 2))):
+        cofinancing.pledge(6, 1, kind, 100_000, False, h(f"gas-agreement-6-{i}"), {"from": partner})
+    cofinancing.cancelPledge(5, {"from": partner_1})
+    return SimpleNamespace(partner_1=partner_1, partner_2=partner_2)
+
+
 # ---------------------------------------------------------------- onboarding and residents
 
 
@@ -520,6 +564,44 @@ def test_answering_a_flag(gas, world, delivered, delivery, council):
 def test_paying_a_tranche(gas, world, delivered, delivery, council):
     tx = delivery.payTranche(4, 2, 0, h("gas-tranche-2-0"), {"from": council})
     expect(gas, pay_tranche=tx.gas_used)
+
+
+# ---------------------------------------------------------------- co-financing
+
+
+def test_registering_a_partner(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.registerPartner(accounts[13], 5, h("gas-partner-3"), {"from": council})
+    expect(gas, register_partner=tx.gas_used)
+
+
+def test_deactivating_a_partner(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.setPartnerActive(2, False, {"from": council})
+    expect(gas, set_partner_active=tx.gas_used)
+
+
+def test_pledging_money(gas, world, pledged, cofinancing):
+    tx = cofinancing.pledge(6, 1, 1, 50_000, True, h("gas-agreement-money"), {"from": pledged.partner_1})
+    expect(gas, pledge_money=tx.gas_used)
+
+
+def test_pledging_materials(gas, world, pledged, cofinancing):
+    tx = cofinancing.pledge(6, 1, 2, 50_000, False, h("gas-agreement-kind"), {"from": pledged.partner_2})
+    expect(gas, pledge_in_kind=tx.gas_used)
+
+
+def test_cancelling_a_pledge(gas, world, pledged, cofinancing):
+    tx = cofinancing.cancelPledge(6, {"from": pledged.partner_1})
+    expect(gas, cancel_pledge=tx.gas_used)
+
+
+def test_fulfilling_a_pledge(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.fulfilPledge(2, h("gas-pledge-receipt-2"), {"from": council})
+    expect(gas, fulfil_pledge=tx.gas_used)
+
+
+def test_recording_a_lapse(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.lapsePledge(4, {"from": council})
+    expect(gas, lapse_pledge=tx.gas_used)
 
 
 # ---------------------------------------------------------------- the snapshot itself

@@ -1,0 +1,300 @@
+"""Stateful test of CoFinancing: pledges, cancellations, fulfilments, lapses, partners (de)activated and the
+round moved through its stages (or cancelled) in any order, against a Python model.
+
+Every run starts from the same round in pitching (the `pledge_round` fixture): projects 1 (30,000) and 2
+(50,000), which the vote funds, and 3 (10,000), which the council screens ineligible; three partners and an
+outsider. Each rule predicts the exact revert (a custom error with its arguments) or applies the change to the
+model; the invariants compare the chain with the model: per project, every pledge made is open, fulfilled,
+cancelled or lapsed (in count and in value); the money pledged is the open and fulfilled money pledges; and
+no money pledge changes from the opening of voting to the end of the round.
+"""
+
+import brownie
+import pytest
+from brownie import accounts
+from brownie.test import strategy
+from cofinancing_helpers import (
+    ASKS,
+    BUSINESS,
+    CANCELLED,
+    FINALISED,
+    FULFILLED,
+    INTERNATIONAL_DONOR,
+    LAPSED,
+    MONEY,
+    NGO,
+    OPEN,
+    PITCHING,
+    ROUND_CANCELLED,
+    SCREENING,
+    TALLYING,
+    VOTING,
+    open_round,
+    register,
+)
+from cts_errors import error
+from cts_helpers import h
+from fund_helpers import earn, sleep_until
+from stateful_compat import budget, state_machine
+
+FUNDED = {1: 30_000, 2: 50_000, 3: 0}  # what finalisation gives each project (Alice votes for 1 and 2)
+STATUSES = (OPEN, FULFILLED, CANCELLED, LAPSED)
+
+
+@pytest.fixture(scope="module")
+def pledge_round(cofinancing, vote, cases, council, verifiers, programme, residents, capital, alice):
+    earn(cases, verifiers[0], alice, 5, tag="cofinancing-stateful")
+    for account, sector in zip(accounts[11:14], (BUSINESS, NGO, INTERNATIONAL_DONOR), strict=True):
+        register(cofinancing, council, account, sector)
+    return open_round(vote, council, residents)
+
+
+class StateMachine:
+    """Three partners (ids 1 to 3) and an outsider, pledging to a round's three projects."""
+
+    st_who = strategy("uint8", max_value=3)
+    st_partner = strategy("uint8", max_value=2)
+    st_project = strategy("uint8", min_value=1, max_value=3)
+    st_kind = strategy("uint8", max_value=6)
+    st_value = strategy("uint32", max_value=50_000)
+    st_flag = strategy("bool")
+    st_pick = strategy("uint8")
+    st_stage = strategy("uint8", max_value=4)
+
+    def __init__(cls, cofinancing, vote, council, alice, outsider, round_id):
+        cls.cofinancing = cofinancing
+        cls.vote = vote
+        cls.council = council
+        cls.alice = alice
+        cls.people = [*accounts[11:14], outsider]
+        cls.round = round_id
+
+    def setup(self):
+        self.stage = PITCHING
+        self.active = [True, True, True]
+        self.pledges = {}  # id -> {"partner" (index), "project", "kind", "value", "conditional", "status"}
+        self.receipts = []
+        self.frozen = None  # at the opening of voting: {project: (pledged money, money pledges counted)}
+        self.serial = 0
+
+    def _next(self, label):
+        self.serial += 1
+        return h(f"{label}-{self.serial}")
+
+    def _pick(self, st_pick):
+        """A pledge id, 0 (unknown) now and then."""
+        return st_pick % (len(self.pledges) + 1)
+
+    def _counted_money(self, project):
+        """The money pledges to `project` that count (open or fulfilled): {id: value}."""
+        return {
+            i: p["value"]
+            for i, p in self.pledges.items()
+            if p["project"] == project and p["kind"] == MONEY and p["status"] in (OPEN, FULFILLED)
+        }
+
+    # ---------------------------------------------------------------- rules
+
+    def initialize_pledges(self, st_kind, st_value, st_flag, st_stage):
+        """Every run starts with pledges made in pitching (partner 1's money to projects 1 and 3, partner 2's
+        pledge of `st_kind` to project 3), then the round moved on `st_stage` stages: so that the short runs
+        Hypothesis tries first still have pledges to act on, in every stage of the round."""
+        self.rule_pledge(0, 1, MONEY, st_value + 1, st_flag)
+        self.rule_pledge(0, 3, MONEY, st_value + 2, True)
+        self.rule_pledge(1, 3, st_kind, st_value + 1, not st_flag)
+        for _ in range(st_stage):
+            self.rule_advance()
+
+    def rule_pledge(self, st_who, st_project, st_kind, st_value, st_flag):
+        who, project = self.people[st_who], st_project
+        args = (self.round, project, st_kind, st_value, st_flag, self._next("agreement"), {"from": who})
+        if st_who == 3:
+            expected = error("CoFinancingNotPartner", who)
+        elif not self.active[st_who]:
+            expected = error("CoFinancingPartnerInactive", st_who + 1)
+        elif st_kind == 0 or st_kind > 5:
+            expected = error("CoFinancingInvalidKind", st_kind)
+        elif st_value == 0:
+            expected = "CoFinancingZeroValue: "
+        elif self.stage in (FINALISED, ROUND_CANCELLED):
+            expected = error("CoFinancingRoundClosed", self.round, self.stage)
+        elif st_kind == MONEY and self.stage not in (PITCHING, SCREENING):
+            expected = error("CoFinancingMoneyFrozen", self.round, self.stage)
+        elif project == 3 and self.stage != PITCHING:
+            expected = error("CoFinancingProjectIneligible", self.round, project)
+        else:
+            expected = None
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.pledge(*args)
+            return
+        tx = self.cofinancing.pledge(*args)
+        pledge_id = len(self.pledges) + 1
+        assert tx.return_value == pledge_id
+        self.pledges[pledge_id] = {
+            "partner": st_who,
+            "project": project,
+            "kind": st_kind,
+            "value": st_value,
+            "conditional": st_flag,
+            "status": OPEN,
+        }
+
+    def rule_cancel(self, st_pick, st_who):
+        pledge_id, who = self._pick(st_pick), self.people[st_who]
+        p = self.pledges.get(pledge_id)
+        if p is None:
+            expected = error("CoFinancingUnknownPledge", pledge_id)
+        elif p["partner"] != st_who:
+            expected = error("CoFinancingNotPledger", who, pledge_id)
+        elif p["status"] != OPEN:
+            expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
+        elif p["kind"] == MONEY and self.stage not in (PITCHING, SCREENING, ROUND_CANCELLED):
+            expected = error("CoFinancingMoneyFrozen", self.round, self.stage)
+        else:
+            expected = None
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.cancelPledge(pledge_id, {"from": who})
+            return
+        self.cofinancing.cancelPledge(pledge_id, {"from": who})
+        p["status"] = CANCELLED
+
+    def rule_fulfil(self, st_pick, st_flag):
+        """Fulfil with a fresh receipt, or (st_flag) with one already used when there is one."""
+        pledge_id = self._pick(st_pick)
+        reuse = st_flag and self.receipts
+        receipt = self.receipts[st_pick % len(self.receipts)] if reuse else self._next("receipt")
+        p = self.pledges.get(pledge_id)
+        if p is None:
+            expected = error("CoFinancingUnknownPledge", pledge_id)
+        elif p["status"] != OPEN:
+            expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
+        elif reuse:
+            expected = error("CoFinancingReceiptUsed", receipt)
+        else:
+            expected = None
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.fulfilPledge(pledge_id, receipt, {"from": self.council})
+            return
+        self.cofinancing.fulfilPledge(pledge_id, receipt, {"from": self.council})
+        p["status"] = FULFILLED
+        self.receipts.append(receipt)
+
+    def rule_lapse(self, st_pick, st_who):
+        pledge_id, who = self._pick(st_pick), self.people[st_who]
+        p = self.pledges.get(pledge_id)
+        if p is None:
+            expected = error("CoFinancingUnknownPledge", pledge_id)
+        elif p["status"] != OPEN:
+            expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
+        elif not p["conditional"]:
+            expected = error("CoFinancingUnconditional", pledge_id)
+        elif self.stage not in (FINALISED, ROUND_CANCELLED):
+            expected = error("CoFinancingRoundNotClosed", self.round, self.stage)
+        elif self.stage == FINALISED and FUNDED[p["project"]]:
+            expected = error("CoFinancingProjectFunded", self.round, p["project"], FUNDED[p["project"]])
+        else:
+            expected = None
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.lapsePledge(pledge_id, {"from": who})
+            return
+        self.cofinancing.lapsePledge(pledge_id, {"from": who})
+        p["status"] = LAPSED
+
+    def rule_set_active(self, st_partner, st_flag):
+        partner_id = st_partner + 1
+        if self.active[st_partner] == st_flag:
+            with brownie.reverts(error("CoFinancingPartnerActiveUnchanged", partner_id, st_flag)):
+                self.cofinancing.setPartnerActive(partner_id, st_flag, {"from": self.council})
+            return
+        self.cofinancing.setPartnerActive(partner_id, st_flag, {"from": self.council})
+        self.active[st_partner] = st_flag
+
+    def rule_advance(self):
+        """The round's next stage: screening (project 3 screened ineligible), voting (1 and 2 eligible),
+        tallying (Alice voted for 1 and 2), finalised."""
+        params = self.vote.round(self.round)[0]
+        if self.stage == PITCHING:
+            sleep_until(params[2] + 1)
+            self.vote.screenProject(self.round, 3, False, 7, {"from": self.council})
+            self.stage = SCREENING
+        elif self.stage == SCREENING:
+            for project in (1, 2):
+                self.vote.screenProject(self.round, project, True, 0, {"from": self.council})
+            sleep_until(params[3] + 1)
+            self.stage = VOTING
+        elif self.stage == VOTING:
+            self.vote.castBallot(self.round, [1, 2], [1, 1], {"from": self.alice})
+            sleep_until(params[4] + 1)
+            self.stage = TALLYING
+        elif self.stage == TALLYING:
+            self.vote.finalise(self.round, {"from": self.council})
+            self.stage = FINALISED
+
+    def rule_cancel_round(self, st_pick):
+        """Now and then (one draw in eight) the council cancels the round before it is finalised."""
+        if st_pick % 8 or self.stage in (FINALISED, ROUND_CANCELLED):
+            return
+        self.vote.cancelRound(self.round, {"from": self.council})
+        self.stage = ROUND_CANCELLED
+
+    # ---------------------------------------------------------------- invariants
+
+    def invariant_every_pledge_is_open_fulfilled_cancelled_or_lapsed(self):
+        """Per project, the pledges made equal the open, fulfilled, cancelled and lapsed ones, in count and in
+        value, and each figure is the model's."""
+        for project in ASKS:
+            chain = [(int(t[0]), int(t[1])) for t in self.cofinancing.pledgeTotals(self.round, project)]
+            mine = [p for p in self.pledges.values() if p["project"] == project]
+            by_status = [
+                (len(ps), sum(p["value"] for p in ps))
+                for ps in ([p for p in mine if p["status"] == status] for status in STATUSES)
+            ]
+            assert chain[1:] == by_status
+            assert chain[0] == (len(mine), sum(p["value"] for p in mine))
+            assert chain[0] == tuple(map(sum, zip(*chain[1:], strict=True)))
+
+    def invariant_pledged_money_is_the_open_and_fulfilled_money_pledges(self):
+        for project in ASKS:
+            assert self.cofinancing.pledgedMoney(self.round, project) == sum(
+                self._counted_money(project).values()
+            )
+
+    def invariant_no_money_pledge_changes_once_voting_opened(self):
+        """From the opening of voting to the round's end the money pledged to each project, and which money
+        pledges count, stay as they were when voting opened; after finalisation, for a funded project, for
+        good (only an unfunded project's conditional pledges lapse)."""
+        if self.stage in (PITCHING, SCREENING, ROUND_CANCELLED):
+            return
+        now_ = {p: (self.cofinancing.pledgedMoney(self.round, p), self._counted_money(p)) for p in ASKS}
+        if self.frozen is None:
+            self.frozen = now_
+            return
+        for project in ASKS:
+            if self.stage in (VOTING, TALLYING) or FUNDED[project]:
+                assert now_[project] == self.frozen[project], project
+
+    def invariant_pledges_and_stages_match_the_model(self):
+        assert self.cofinancing.pledgeCount() == len(self.pledges)
+        for pledge_id, p in self.pledges.items():
+            assert int(self.cofinancing.pledge(pledge_id)[5]) == p["status"]
+        assert int(self.vote.roundState(self.round)) == self.stage
+        assert [bool(self.cofinancing.partner(i + 1)[2]) for i in range(3)] == self.active
+
+
+def test_pledges_add_up_and_money_freezes_when_voting_opens(
+    pledge_round, cofinancing, vote, council, alice, outsider
+):
+    state_machine(
+        StateMachine,
+        cofinancing,
+        vote,
+        council,
+        alice,
+        outsider,
+        pledge_round,
+        settings=budget(max_examples=15, stateful_step_count=30),
+    )
