@@ -77,7 +77,7 @@ contract CoFinancing is Initializable, ERC2771ContextUpgradeable, ICoFinancing {
     }
 
     /// @inheritdoc ICoFinancing
-    function pledge(uint256 pledgeId) external view returns (Pledge memory) {
+    function pledgeOf(uint256 pledgeId) external view returns (Pledge memory) {
         return _pledge(pledgeId);
     }
 

@@ -176,7 +176,7 @@ interface ICoFinancing {
     function pledgeTotals(uint256 roundId, uint256 projectId) external view returns (Tally[5] memory);
 
     /// @notice A pledge. @dev Reverts with {CoFinancingUnknownPledge} for an id not given.
-    function pledge(uint256 pledgeId) external view returns (Pledge memory);
+    function pledgeOf(uint256 pledgeId) external view returns (Pledge memory);
 
     /// @notice A partner. @dev Reverts with {CoFinancingUnknownPartner} for an id not given.
     function partner(uint256 partnerId) external view returns (Partner memory);

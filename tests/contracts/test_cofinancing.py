@@ -152,7 +152,7 @@ def test_a_partner_pledges_money_and_resources_in_kind(cofinancing, round_id, bu
         conditional=False,
         agreementHash=h("agreement-money"),
     )
-    assert tuple(cofinancing.pledge(1)) == (
+    assert tuple(cofinancing.pledgeOf(1)) == (
         1,
         round_id,
         1,
@@ -168,7 +168,7 @@ def test_a_partner_pledges_money_and_resources_in_kind(cofinancing, round_id, bu
         tx = make_pledge(cofinancing, ngo, round_id, 1, kind, 1_000 * kind, conditional=True)
         assert tx.return_value == pledge_id
         assert tx.events["Pledged"]["partnerId"] == 2
-        assert tuple(cofinancing.pledge(pledge_id))[3:6] == (kind, True, OPEN)
+        assert tuple(cofinancing.pledgeOf(pledge_id))[3:6] == (kind, True, OPEN)
     make_pledge(cofinancing, ngo, round_id, 2, MONEY, 5_000)
     # In-kind values never count as money: only the money pledges to project 1 do.
     assert cofinancing.pledgedMoney(round_id, 1) == 12_000
@@ -253,7 +253,7 @@ def test_a_custodial_partner_pledges_and_cancels_through_the_forwarder(
     )
     tx = forwarder.execute(request, {"from": relayer})
     assert_event(tx, "Pledged", roundId=round_id, projectId=2, partnerId=3, pledgeId=1, valueKopiyky=7_500)
-    assert cofinancing.pledge(1)[0] == 3
+    assert cofinancing.pledgeOf(1)[0] == 3
     assert cofinancing.pledgedMoney(round_id, 2) == 7_500
     data = cofinancing.cancelPledge.encode_input(1)
     request = sign_forward_request(
@@ -273,7 +273,7 @@ def test_a_partner_cancels_an_open_money_pledge_before_voting(cofinancing, vote,
     to_screening(vote, round_id)
     tx = cofinancing.cancelPledge(1, {"from": business})
     assert_event(tx, "PledgeCancelled", pledgeId=1, roundId=round_id, projectId=1)
-    assert cofinancing.pledge(1)[5] == CANCELLED
+    assert cofinancing.pledgeOf(1)[5] == CANCELLED
     assert cofinancing.pledgedMoney(round_id, 1) == 4_000
     assert totals(cofinancing, round_id, 1) == [(2, 14_000), (1, 4_000), (0, 0), (1, 10_000), (0, 0)]
 
@@ -309,7 +309,7 @@ def test_an_inactive_partner_still_cancels(cofinancing, council, round_id, busin
     make_pledge(cofinancing, business, round_id, 1, MATERIALS, 2_000)
     cofinancing.setPartnerActive(1, False, {"from": council})
     cofinancing.cancelPledge(1, {"from": business})
-    assert cofinancing.pledge(1)[5] == CANCELLED
+    assert cofinancing.pledgeOf(1)[5] == CANCELLED
 
 
 def test_cancelling_is_refused(cofinancing, council, round_id, business, ngo, outsider):
@@ -319,7 +319,7 @@ def test_cancelling_is_refused(cofinancing, council, round_id, business, ngo, ou
         with brownie.reverts(error("CoFinancingUnknownPledge", unknown)):
             cofinancing.cancelPledge(unknown, {"from": business})
         with brownie.reverts(error("CoFinancingUnknownPledge", unknown)):
-            cofinancing.pledge(unknown)
+            cofinancing.pledgeOf(unknown)
     for who in (ngo, outsider, council):
         with brownie.reverts(error("CoFinancingNotPledger", who, 1)):
             cofinancing.cancelPledge(1, {"from": who})
@@ -342,8 +342,8 @@ def test_council_records_pledges_fulfilled(cofinancing, vote, council, round_id,
     assert_event(
         tx, "PledgeFulfilled", pledgeId=1, roundId=round_id, projectId=1, receiptHash=h("bank-statement")
     )
-    assert cofinancing.pledge(1)[5] == FULFILLED
-    assert cofinancing.pledge(1)[8] == "0x" + h("bank-statement").hex()
+    assert cofinancing.pledgeOf(1)[5] == FULFILLED
+    assert cofinancing.pledgeOf(1)[8] == "0x" + h("bank-statement").hex()
     assert cofinancing.receiptUsed(h("bank-statement"))
     assert not cofinancing.receiptUsed(h("timesheet"))
     # Fulfilled money is still money the project has.
@@ -391,7 +391,7 @@ def test_conditional_pledges_to_an_unfunded_project_lapse(
     assert_event(tx, "PledgeLapsed", pledgeId=1, roundId=round_id, projectId=3)
     tx = cofinancing.lapsePledge(2, {"from": outsider})
     assert_event(tx, "PledgeLapsed", pledgeId=2, roundId=round_id, projectId=3)
-    assert [cofinancing.pledge(i)[5] for i in (1, 2, 3)] == [LAPSED, LAPSED, OPEN]
+    assert [cofinancing.pledgeOf(i)[5] for i in (1, 2, 3)] == [LAPSED, LAPSED, OPEN]
     assert cofinancing.pledgedMoney(round_id, 3) == 1_000
     assert totals(cofinancing, round_id, 3) == [(3, 14_000), (1, 1_000), (0, 0), (0, 0), (2, 13_000)]
 
@@ -400,7 +400,7 @@ def test_conditional_pledges_lapse_in_a_cancelled_round(cofinancing, vote, counc
     make_pledge(cofinancing, business, round_id, 1, MONEY, 4_000, conditional=True)
     vote.cancelRound(round_id, {"from": council})
     cofinancing.lapsePledge(1, {"from": business})
-    assert cofinancing.pledge(1)[5] == LAPSED
+    assert cofinancing.pledgeOf(1)[5] == LAPSED
     assert cofinancing.pledgedMoney(round_id, 1) == 0
 
 

@@ -280,7 +280,7 @@ class StateMachine:
     def invariant_pledges_and_stages_match_the_model(self):
         assert self.cofinancing.pledgeCount() == len(self.pledges)
         for pledge_id, p in self.pledges.items():
-            assert int(self.cofinancing.pledge(pledge_id)[5]) == p["status"]
+            assert int(self.cofinancing.pledgeOf(pledge_id)[5]) == p["status"]
         assert int(self.vote.roundState(self.round)) == self.stage
         assert [bool(self.cofinancing.partner(i + 1)[2]) for i in range(3)] == self.active
 
