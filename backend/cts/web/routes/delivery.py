@@ -1,6 +1,6 @@
 """Delivery pages (issue 19, docs/delivery.md): a funded project's plan, reports, flags and payments for
-everyone; the owner's report form; residents' flags; the council's plan, decisions, answers and tranches;
-the hromada's delivery overview and its open data (cts.delivery.opendata).
+everyone; residents' comments and flags; the council's plan, decisions, answers and tranches; the hromada's
+delivery overview and its open data (cts.delivery.opendata). The owner's report form is in delivery_report.
 
 Every action is one ProjectDelivery call through the relayer, as on the other pages; the documents behind
 its hashes (titles, line items, reasons, answers) are stored first (cts.delivery.documents), so the page
@@ -8,14 +8,13 @@ shows them as soon as the chain records the call."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.datastructures import UploadFile
 
 from cts.api.deps import RelayerDep
 from cts.delivery import opendata
@@ -28,20 +27,11 @@ from cts.delivery.comments import (
 )
 from cts.delivery.documents import (
     DREAM_PATTERN,
-    EDRPOU_PATTERN,
-    LINE_TEXT_MAX,
-    LINES_MAX,
-    PHOTOS_MAX,
     PROZORRO_PATTERN,
-    RECEIPTS_MAX,
-    SUMMARY_MAX,
     TEXT_MAX,
     TITLE_MAX,
     DeliveryDocuments,
-    LineItem,
     PlanDocument,
-    ReportDocument,
-    StoredFile,
     TextDocument,
 )
 from cts.delivery.files import FILE_TYPES, DeliveryFiles
@@ -50,7 +40,6 @@ from cts.errors import NotFoundError
 from cts.models import Role
 from cts.relayer.schemas import IdParam
 from cts.web.deps import CouncilPage, FormDep, Page, PageDep, ReaderDep, ResidentPage
-from cts.web.files import EvidenceError
 from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.i18n import kyiv
 from cts.web.reads import ChainReader, LoanView, ProjectView
@@ -61,7 +50,6 @@ router = APIRouter(include_in_schema=False)
 MilestoneNumber = Annotated[int, Path(ge=1, le=24)]  # ProjectDelivery.MAX_MILESTONES
 PROJECT = "/rounds/{round_id}/projects/{project_id}/delivery"
 PLAN_ROWS = 6  # the plan form's rows (the contract takes up to 24; the API, all of them)
-REPORT_ROWS = 8  # the report form's line rows
 
 
 def delivery_reader(page: PageDep, reader: ReaderDep) -> DeliveryReader:
@@ -71,14 +59,14 @@ def delivery_reader(page: PageDep, reader: ReaderDep) -> DeliveryReader:
 DeliveryDep = Annotated[DeliveryReader, Depends(delivery_reader)]
 
 
-def _project(reader: ChainReader, round_id: int, project_id: int) -> ProjectView:
+def project_of(reader: ChainReader, round_id: int, project_id: int) -> ProjectView:
     for project in reader.projects(round_id):
         if project.id == project_id:
             return project
     raise NotFoundError()
 
 
-def _milestone(view: DeliveryView | None, number: int) -> MilestoneView:
+def milestone_of(view: DeliveryView | None, number: int) -> MilestoneView:
     if view is None or number > len(view.milestones):
         raise NotFoundError()
     return view.milestones[number - 1]
@@ -109,7 +97,7 @@ def reportable(view: DeliveryView) -> MilestoneView | None:
     return None
 
 
-def _is_owner(page: Page, reader: ChainReader, project: ProjectView) -> bool:
+def is_owner(page: Page, reader: ChainReader, project: ProjectView) -> bool:
     resident = resident_of(page, reader)
     return resident is not None and resident.is_active and resident.id == project.proposer_id
 
@@ -131,7 +119,7 @@ def _plan_defaults(project: ProjectView) -> dict[str, str]:
     return {"title_1": project.title[:TITLE_MAX], "share_1": f"{project.funded_kopiyky / 100:.2f}"}
 
 
-def render_project(
+def renderproject_of(
     page: Page,
     reader: ChainReader,
     delivery: DeliveryReader,
@@ -140,7 +128,7 @@ def render_project(
     forms: Forms | None = None,
     status: int = 200,
 ) -> Response:
-    project = _project(reader, round_id, project_id)
+    project = project_of(reader, round_id, project_id)
     view = delivery.project(project)
     resident = resident_of(page, reader)
     is_council = page.role == Role.COUNCIL
@@ -162,7 +150,7 @@ def render_project(
             "view": view,
             "forms": forms or Forms(),
             "is_council": is_council,
-            "is_owner": _is_owner(page, reader, project),
+            "is_owner": is_owner(page, reader, project),
             "is_resident": resident is not None and resident.is_active,
             "my_resident_id": resident.id if resident is not None else 0,
             "next_report": reportable(view) if view is not None else None,
@@ -185,7 +173,22 @@ def render_project(
 def project_delivery(
     round_id: IdParam, project_id: IdParam, page: PageDep, reader: ReaderDep, delivery: DeliveryDep
 ) -> Response:
-    return render_project(page, reader, delivery, round_id, project_id)
+    return renderproject_of(page, reader, delivery, round_id, project_id)
+
+
+def again(
+    page: Page,
+    reader: ChainReader,
+    delivery: DeliveryReader,
+    round_id: int,
+    project_id: int,
+    form: SubmittedForm,
+    name: str,
+) -> Callable[[int], Response]:
+    """How a refused form of the project's page is shown: the page again, that form as it was sent."""
+    return lambda status: renderproject_of(
+        page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
+    )
 
 
 # ---------------------------------------------------------------- the council's plan
@@ -255,7 +258,7 @@ def set_plan(
     relayer: RelayerDep,
 ) -> Response:
     def act() -> str:
-        project = _project(reader, round_id, project_id)
+        project = project_of(reader, round_id, project_id)
         dues, shares, document = read_plan(form, page, project, reader.now())
         digest = delivery.documents.save_plan(document)
         function = relayer.chain.hromada.delivery.functions.setPlan(
@@ -263,166 +266,7 @@ def set_plan(
         )
         return queue(page, relayer, function)
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms("plan", form.state("plan")), status
-        ),
-    )
-
-
-# ---------------------------------------------------------------- the owner's report
-
-
-LINE_FIELD = re.compile(r"(?:what|amount|supplier|edrpou|tender)_(\d+)")
-
-
-def _later_lines_typed(form: FormState) -> bool:
-    """Whether anything is typed in the report's lines after the first (folded away otherwise)."""
-    for name, value in form.values.items():
-        found = LINE_FIELD.fullmatch(name)
-        if found and int(found.group(1)) > 1 and value:
-            return True
-    return False
-
-
-def render_report_form(
-    page: Page, project: ProjectView, milestone: MilestoneView, form: FormState, status: int = 200
-) -> Response:
-    return page.render(
-        "delivery_report.html",
-        {
-            "project": project,
-            "milestone": milestone,
-            "form": form,
-            "rows": range(1, REPORT_ROWS + 1),
-            # the lines after the first are folded away unless something is typed in them or refused
-            "more_open": bool(form.errors) or _later_lines_typed(form),
-            "summary_max": SUMMARY_MAX,
-            "receipts_max": RECEIPTS_MAX,
-            "photos_max": PHOTOS_MAX,
-            "max_bytes": page.settings.evidence_max_bytes,
-        },
-        status=status,
-    )
-
-
-def _owner_milestone(
-    page: Page, reader: ChainReader, delivery: DeliveryReader, round_id: int, project_id: int, number: int
-) -> tuple[ProjectView, MilestoneView]:
-    """The project and the milestone its owner may report now; 404 for anyone else or any other."""
-    project = _project(reader, round_id, project_id)
-    view = delivery.project(project)
-    milestone = _milestone(view, number)
-    assert view is not None
-    if not _is_owner(page, reader, project) or reportable(view) is not milestone:
-        raise NotFoundError()
-    return project, milestone
-
-
-@router.get(f"{PROJECT}/milestones/{{number}}/report")
-def report_page(
-    round_id: IdParam,
-    project_id: IdParam,
-    number: MilestoneNumber,
-    page: ResidentPage,
-    reader: ReaderDep,
-    delivery: DeliveryDep,
-) -> Response:
-    project, milestone = _owner_milestone(page, reader, delivery, round_id, project_id, number)
-    return render_report_form(page, project, milestone, page.blank("report"))
-
-
-def _uploads(form: SubmittedForm, name: str) -> list[UploadFile]:
-    return [v for v in form.data.getlist(name) if isinstance(v, UploadFile) and (v.filename or v.size)]
-
-
-def read_lines(form: SubmittedForm, page: Page) -> list[LineItem]:
-    t = page.t
-    lines = []
-    for row in range(1, REPORT_ROWS + 1):
-        names = [f"{field}_{row}" for field in ("what", "amount", "supplier", "edrpou", "tender")]
-        if not any(form.raw(name) for name in names):
-            continue
-        what = form.text(f"what_{row}", max_length=LINE_TEXT_MAX)
-        amount = form.kopiyky(f"amount_{row}")
-        supplier = form.text(f"supplier_{row}", required=False, max_length=LINE_TEXT_MAX)
-        edrpou = form.raw(f"edrpou_{row}")
-        if edrpou and not EDRPOU_PATTERN.fullmatch(edrpou):
-            form.error(f"edrpou_{row}", t.gettext("An EDRPOU code has 8 digits (a sole trader's code, 10)."))
-        tender = form.raw(f"tender_{row}")
-        if tender and not PROZORRO_PATTERN.fullmatch(tender):
-            form.error(f"tender_{row}", t.gettext("A Prozorro tender id looks like UA-2026-03-15-000123-a."))
-        lines.append(LineItem(what, amount, supplier, edrpou, tender))
-    if not lines:
-        form.error("what_1", t.gettext("List at least one thing the money was spent on."))
-    return lines[:LINES_MAX]
-
-
-def _store_files(
-    form: SubmittedForm, page: Page, files: DeliveryFiles, name: str, limit: int, photos_only: bool
-) -> list[StoredFile]:
-    t = page.t
-    uploads = _uploads(form, name)
-    if len(uploads) > limit:
-        form.error(name, t.ngettext("At most %(num)s file.", "At most %(num)s files.", limit))
-        return []
-    stored = []
-    for upload in uploads:
-        try:
-            save = files.save_photo if photos_only else files.save_receipt
-            stored.append(save(upload.file))
-        except EvidenceError as error:
-            if error.code == "evidence_type":
-                message = (
-                    t.gettext("Send photos (JPEG, PNG or WebP).")
-                    if photos_only
-                    else t.gettext("Send a photo (JPEG, PNG or WebP) or a PDF of each receipt.")
-                )
-            else:
-                message = t.error(error.code, limit=t.filesize(files.max_bytes))
-            form.error(name, message)
-            return []
-    return stored
-
-
-@router.post(f"{PROJECT}/milestones/{{number}}/report")
-def report_milestone(
-    round_id: IdParam,
-    project_id: IdParam,
-    number: MilestoneNumber,
-    page: ResidentPage,
-    form: FormDep,
-    reader: ReaderDep,
-    delivery: DeliveryDep,
-    relayer: RelayerDep,
-) -> Response:
-    project, milestone = _owner_milestone(page, reader, delivery, round_id, project_id, number)
-
-    def act() -> str:
-        summary = form.text("summary", max_length=SUMMARY_MAX)
-        lines = read_lines(form, page)
-        form.check()  # the files are stored only for a report whose words are right
-        receipts = _store_files(form, page, delivery.files, "receipts", RECEIPTS_MAX, photos_only=False)
-        if not receipts and "receipts" not in form.errors:
-            form.error("receipts", page.t.gettext("Attach the receipts: a photo or a PDF of each."))
-        photos = _store_files(form, page, delivery.files, "photos", PHOTOS_MAX, photos_only=True)
-        form.check()
-        document = ReportDocument(round_id, project_id, milestone.index, summary, lines, receipts, photos)
-        digest = delivery.documents.save_report(document)
-        function = relayer.chain.hromada.delivery.functions.reportMilestone(
-            round_id, project_id, milestone.index, digest, [bytes.fromhex(r.sha256) for r in receipts]
-        )
-        return queue(page, relayer, function)
-
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_report_form(page, project, milestone, form.state("report"), status),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, "plan"))
 
 
 # ---------------------------------------------------------------- the council's decisions and payments
@@ -451,14 +295,7 @@ def decide_report(
         form.check()
         return queue(page, relayer, functions.acceptReport(round_id, project_id, number - 1))
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
-        ),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, name))
 
 
 @router.post(f"{PROJECT}/milestones/{{number}}/tranche")
@@ -482,14 +319,7 @@ def pay_tranche(
         )
         return queue(page, relayer, function)
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
-        ),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, name))
 
 
 # ---------------------------------------------------------------- comments, flags and answers
@@ -504,7 +334,7 @@ def comment_report(
     delivery: DeliveryDep,
 ) -> Response:
     """A registered resident comments on a report (kept by the service, shown without their name)."""
-    round_id, project_id = _report_project(delivery, report_id)
+    round_id, project_id = _reportproject_of(delivery, report_id)
     name = f"comment-{report_id}"
 
     def act() -> str:
@@ -520,17 +350,10 @@ def comment_report(
         page.session.commit()
         return page.url(f"/rounds/{round_id}/projects/{project_id}/delivery#report-{report_id}")
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
-        ),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, name))
 
 
-def _report_project(delivery: DeliveryReader, report_id: int) -> tuple[int, int]:
+def _reportproject_of(delivery: DeliveryReader, report_id: int) -> tuple[int, int]:
     if not 1 <= report_id <= int(delivery.delivery.functions.reportCount().call()):
         raise NotFoundError()
     report = delivery.delivery.functions.report(report_id).call()
@@ -546,7 +369,7 @@ def flag_report(
     delivery: DeliveryDep,
     relayer: RelayerDep,
 ) -> Response:
-    round_id, project_id = _report_project(delivery, report_id)
+    round_id, project_id = _reportproject_of(delivery, report_id)
     name = f"flag-{report_id}"
 
     def act() -> str:
@@ -557,14 +380,7 @@ def flag_report(
         function = relayer.chain.hromada.delivery.functions.flagReport(report_id, code, digest)
         return queue(page, relayer, function)
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
-        ),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, name))
 
 
 @router.post("/delivery/flags/{flag_id}/answer")
@@ -579,7 +395,7 @@ def answer_flag(
     functions = delivery.delivery.functions
     if not 1 <= flag_id <= int(functions.flagCount().call()):
         raise NotFoundError()
-    round_id, project_id = _report_project(delivery, int(functions.flag(flag_id).call()[0]))
+    round_id, project_id = _reportproject_of(delivery, int(functions.flag(flag_id).call()[0]))
     name = f"answer-{flag_id}"
 
     def act() -> str:
@@ -588,14 +404,7 @@ def answer_flag(
         digest = delivery.documents.save_answer(TextDocument(text))
         return queue(page, relayer, relayer.chain.hromada.delivery.functions.answerFlag(flag_id, digest))
 
-    return handle_form(
-        page,
-        form,
-        act,
-        lambda status: render_project(
-            page, reader, delivery, round_id, project_id, Forms(name, form.state(name)), status
-        ),
-    )
+    return handle_form(page, form, act, again(page, reader, delivery, round_id, project_id, form, name))
 
 
 # ---------------------------------------------------------------- files
@@ -628,7 +437,7 @@ def delivery_overview(page: PageDep, reader: ReaderDep, delivery: DeliveryDep) -
 def _all_views(reader: ChainReader, delivery: DeliveryReader) -> list[DeliveryView]:
     views = []
     for round_id, project_id in delivery.planned():
-        view = delivery.project(_project(reader, round_id, project_id))
+        view = delivery.project(project_of(reader, round_id, project_id))
         if view is not None:
             views.append(view)
     return views
