@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -336,7 +337,7 @@ def deploy_shared(manifest: Manifest, deployer, container, name: str, *args):
     """
     entry = manifest.data["shared"].get(name)
     if entry and web3.eth.get_code(entry["address"]):
-        return container.at(entry["address"])
+        return contract_at(container, entry["address"])
     key = f"shared:{name}"
     step = manifest.steps.get(key) or {}
     if step.get("nonce") is None:
@@ -350,6 +351,21 @@ def deploy_shared(manifest: Manifest, deployer, container, name: str, *args):
             f"{name}: no contract at {address}, where the deployer's nonce {step['nonce']} put it"
         )
     return _record_shared(manifest, container, name, address, step)
+
+
+def contract_at(container, address: str):
+    """`container.at(address)`, once Brownie has finished recording the contracts it deployed.
+
+    Brownie records a contract it deployed from a thread of its own (Account.deploy starts
+    ContractContainer._add_from_tx, which waits for the confirmation and then rewrites
+    build/deployments/map.json in place); `.at` rewrites the same file. Run side by side, one could read the
+    file while the other had just emptied it ("JSONDecodeError: Expected object or value", met in fresh-clone
+    runs of test_any_folder and test_live_deployment), so those threads are waited for first.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "_add_from_tx" in thread.name:
+            thread.join(timeout=120)
+    return container.at(address)
 
 
 def _create_address(deployer: str, nonce: int) -> str:
@@ -371,7 +387,7 @@ def _record_shared(manifest: Manifest, container, name: str, address: str, step:
     }
     manifest.save()
     print(f"deploy: {name} at {address}")
-    return container.at(address)
+    return contract_at(container, address)
 
 
 # ---------------------------------------------------------------- verifiable sources
@@ -443,7 +459,7 @@ def publish_sources(manifest: Manifest) -> None:
             continue
         try:
             # Brownie flattens the source (imports renamed): the explorer matches all but the metadata hash.
-            submitted = bool(container.publish_source(container.at(entry["address"])))
+            submitted = bool(container.publish_source(contract_at(container, entry["address"])))
             outcome = {"submitted": submitted}
         except Exception as error:  # publishing is a courtesy; the deployment stands without it
             print(f"deploy: publishing {name}'s source to the explorer failed: {error}")
@@ -530,8 +546,8 @@ def onboard(manifest: Manifest, factory, deployer, spec: dict) -> dict:
 
 def opening_setup(manifest: Manifest, deployer, spec: dict, contracts: dict, council: str) -> None:
     key = spec["key"]
-    fund = CommunityFund.at(contracts["fund"])
-    cases = UsefulCaseContract.at(contracts["usefulCases"])
+    fund = contract_at(CommunityFund, contracts["fund"])
+    cases = contract_at(UsefulCaseContract, contracts["usefulCases"])
     for i, deposit in enumerate(spec.get("deposits", [])):
         receipt = h(deposit["receipt"])
         if (
@@ -603,7 +619,7 @@ def hand_over(manifest: Manifest, deployer, key: str, contracts: dict, council: 
     for name, address in contracts.items():
         if name not in containers:
             continue  # ProjectDelivery holds no roles: the fund's treasurer acts there
-        contract = containers[name].at(address)
+        contract = contract_at(containers[name], address)
         roles = [contract.DEFAULT_ADMIN_ROLE()]
         if name == "fund":
             roles.append(contract.TREASURER_ROLE())

@@ -157,8 +157,8 @@ def test_deploy_resume_rerun_then_relay_and_audit(
     partial = json.loads(manifest_path.read_text())
     assert 3 <= len(partial["shared"]) < 7 and not partial["hromadas"]
     # The kill may land while Brownie rewrites its own record of deployments (build/deployments/map.json,
-    # written in place): a fresh-clone run met exactly that ("JSONDecodeError: Expected object or value" on
-    # resuming). Leave the record cut short, as such a kill does, every time.
+    # written in place), and resuming then stopped at "JSONDecodeError: Expected object or value" before
+    # scripts/deploy.py ran. Leave the record cut short, as such a kill does, every time.
     brownie_map = ROOT / "build" / "deployments" / "map.json"
     brownie_map.parent.mkdir(parents=True, exist_ok=True)
     brownie_map.write_text(f'{{"{LIVE_CHAIN_ID}": {{"ResidentRegistry": ["0x')
