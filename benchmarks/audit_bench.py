@@ -416,11 +416,10 @@ def generate(w3: Web3, url: str, voters: int, project_count: int, seed: int, pro
             t + 10 * DAY,
             project_count,
             h("bench-round"),
-            (QUADRATIC, 1, 3, 0),
+            (QUADRATIC, 1, 3, 0, False),
         )
-        signature = (
-            "createRound((uint128,uint40,uint40,uint40,uint40,uint16,bytes32,(uint8,uint16,uint16,uint64)))"
-        )
+        rules = "(uint8,uint16,uint16,uint64,bool)"
+        signature = f"createRound((uint128,uint40,uint40,uint40,uint40,uint16,bytes32,{rules}))"
         send_one(url, council, vote, calldata(signature, params))
         asks = [rng.randrange(fund_kopiyky // 40, fund_kopiyky // 5) for _ in range(project_count)]
         pitches = [

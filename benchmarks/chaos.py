@@ -281,7 +281,7 @@ def seed(settings: Settings, w3: Web3, residents: int, newcomers: int, say: Call
                     now + 2 * HOUR + 30 * DAY,
                     10,
                     keccak(text="round"),
-                    (0, 1, 4, 0),
+                    (0, 1, 4, 0, False),
                 )
             ),
         )

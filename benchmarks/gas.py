@@ -178,7 +178,7 @@ def vote(bench: Bench, deployer: Sender, manifest: Any) -> None:
                     now + 9 * DAY,
                     projects,
                     h(f"r{projects}{rule}"),
-                    (rule, 1, projects, 0),
+                    (rule, 1, projects, 0, False),
                 )
             )
         )

@@ -4,12 +4,14 @@ pragma solidity 0.8.28;
 import {CTSBase} from "./utils/CTSBase.sol";
 import {HromadaContracts} from "./interfaces/HromadaContracts.sol";
 import {IBalancedVote} from "./interfaces/IBalancedVote.sol";
+import {ICoFinancing} from "./interfaces/ICoFinancing.sol";
 import {ICommunityFund} from "./interfaces/ICommunityFund.sol";
 import {IResidentRegistry} from "./interfaces/IResidentRegistry.sol";
 import {IRVToken} from "./interfaces/IRVToken.sol";
 import {Allocation} from "./libraries/Allocation.sol";
 import {QuadraticMath} from "./libraries/QuadraticMath.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title Balanced vote of a hromada
 /// @notice See {IBalancedVote}.
@@ -32,6 +34,8 @@ contract BalancedVote is CTSBase, IBalancedVote {
     IResidentRegistry public registry;
     IRVToken public token;
     ICommunityFund public fund;
+    /// @notice The hromada's co-financing, read by rounds under the co-financing rule.
+    ICoFinancing public coFinancing;
 
     mapping(uint256 roundId => Round) private _rounds;
     mapping(uint256 roundId => mapping(uint256 projectId => Project)) private _projects;
@@ -51,6 +55,7 @@ contract BalancedVote is CTSBase, IBalancedVote {
         registry = IResidentRegistry(contracts.registry);
         token = IRVToken(contracts.token);
         fund = ICommunityFund(contracts.fund);
+        coFinancing = ICoFinancing(contracts.coFinancing);
         _grantRole(DEFAULT_ADMIN_ROLE, council);
     }
 
@@ -118,11 +123,14 @@ contract BalancedVote is CTSBase, IBalancedVote {
         uint256 n = r.projectCount;
         uint256[] memory weights = new uint256[](n);
         uint256[] memory asks = new uint256[](n);
+        bool coFinanced = r.params.rules.coFinanced;
         for (uint256 i = 0; i < n; ++i) {
             Project storage p = _projects[roundId][i + 1];
             if (p.status == ProjectStatus.Eligible) {
                 weights[i] = _tallies[roundId][i + 1].weight;
                 asks[i] = p.askKopiyky;
+                // The gap: money pledged beyond the ask leaves nothing for the fund to give.
+                if (coFinanced) asks[i] -= Math.min(asks[i], coFinancing.pledgedMoney(roundId, i + 1));
             }
         }
         AllocationRule rule = r.params.rules.rule;

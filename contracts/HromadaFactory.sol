@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
 import {BalancedVote} from "./BalancedVote.sol";
+import {CoFinancing} from "./CoFinancing.sol";
 import {CommunityFund} from "./CommunityFund.sol";
 import {ProjectDelivery} from "./ProjectDelivery.sol";
 import {ResidentRegistry} from "./ResidentRegistry.sol";
@@ -12,9 +13,10 @@ import {UsefulCaseContract} from "./UsefulCaseContract.sol";
 import {HromadaContracts} from "./interfaces/HromadaContracts.sol";
 
 /// @title Onboards a hromada in one transaction
-/// @notice Creates a hromada's registry, RV token, programmes, balanced vote, community fund and project
-/// delivery as EIP-1167 minimal clones of implementations deployed once per chain, wires them to each other
-/// and grants the council (and the registrar) their roles. The factory keeps no role in what it creates.
+/// @notice Creates a hromada's registry, RV token, programmes, balanced vote, community fund, project
+/// delivery and co-financing as EIP-1167 minimal clones of implementations deployed once per chain, wires
+/// them to each other and grants the council (and the registrar) their roles. The factory keeps no role in
+/// what it creates.
 /// @dev Clones make onboarding cost about as much as initialising storage: no contract code is deployed per
 /// hromada. Addresses are deterministic (CREATE2 with a salt from the onboarder and the name), so a
 /// deployment script can predict them, and the same onboarder cannot onboard the same name twice.
@@ -53,6 +55,7 @@ contract HromadaFactory {
     address public immutable balancedVoteImplementation;
     address public immutable fundImplementation;
     address public immutable deliveryImplementation;
+    address public immutable coFinancingImplementation;
 
     Hromada[] private _hromadas;
     mapping(bytes32 key => uint256 hromadaId) private _hromadaByKey;
@@ -78,13 +81,14 @@ contract HromadaFactory {
     /// @param implementations the implementations (their initialisers disabled), all trusting `forwarder_`
     constructor(address forwarder_, HromadaContracts memory implementations) {
         if (forwarder_ == address(0)) revert HromadaFactoryZeroAddress();
-        address[6] memory all = [
+        address[7] memory all = [
             implementations.registry,
             implementations.token,
             implementations.usefulCases,
             implementations.balancedVote,
             implementations.fund,
-            implementations.delivery
+            implementations.delivery,
+            implementations.coFinancing
         ];
         for (uint256 i = 0; i < all.length; ++i) {
             if (all[i] == address(0)) revert HromadaFactoryZeroAddress();
@@ -99,9 +103,10 @@ contract HromadaFactory {
         balancedVoteImplementation = implementations.balancedVote;
         fundImplementation = implementations.fund;
         deliveryImplementation = implementations.delivery;
+        coFinancingImplementation = implementations.coFinancing;
     }
 
-    /// @notice Onboards a hromada: creates, wires and initialises its six contracts.
+    /// @notice Onboards a hromada: creates, wires and initialises its seven contracts.
     /// @dev Emits {HromadaOnboarded} (and each contract's own initialisation events).
     /// @return hromadaId the new hromada's id (1, 2, ...)
     /// @return contracts the new contracts' addresses
@@ -121,7 +126,8 @@ contract HromadaFactory {
             usefulCases: Clones.cloneDeterministic(usefulCasesImplementation, _salt(key, 2)),
             balancedVote: Clones.cloneDeterministic(balancedVoteImplementation, _salt(key, 3)),
             fund: Clones.cloneDeterministic(fundImplementation, _salt(key, 4)),
-            delivery: Clones.cloneDeterministic(deliveryImplementation, _salt(key, 5))
+            delivery: Clones.cloneDeterministic(deliveryImplementation, _salt(key, 5)),
+            coFinancing: Clones.cloneDeterministic(coFinancingImplementation, _salt(key, 6))
         });
         _hromadas.push(
             Hromada({
@@ -143,6 +149,7 @@ contract HromadaFactory {
         BalancedVote(contracts.balancedVote).initialize(contracts, params.council);
         CommunityFund(contracts.fund).initialize(contracts, params.council);
         ProjectDelivery(contracts.delivery).initialize(contracts);
+        CoFinancing(contracts.coFinancing).initialize(contracts);
 
         emit HromadaOnboarded(hromadaId, key, params.council, params.name, msg.sender, contracts);
     }
@@ -165,7 +172,8 @@ contract HromadaFactory {
             usefulCases: Clones.predictDeterministicAddress(usefulCasesImplementation, _salt(key, 2)),
             balancedVote: Clones.predictDeterministicAddress(balancedVoteImplementation, _salt(key, 3)),
             fund: Clones.predictDeterministicAddress(fundImplementation, _salt(key, 4)),
-            delivery: Clones.predictDeterministicAddress(deliveryImplementation, _salt(key, 5))
+            delivery: Clones.predictDeterministicAddress(deliveryImplementation, _salt(key, 5)),
+            coFinancing: Clones.predictDeterministicAddress(coFinancingImplementation, _salt(key, 6))
         });
     }
 

@@ -43,6 +43,7 @@ import brownie.network.contract as brownie_contract_module
 import yaml
 from brownie import (
     BalancedVote,
+    CoFinancing,
     CommunityFund,
     CTSForwarder,
     HromadaFactory,
@@ -78,8 +79,9 @@ IMPLEMENTATIONS = [
     ("BalancedVote", BalancedVote),
     ("CommunityFund", CommunityFund),
     ("ProjectDelivery", ProjectDelivery),
+    ("CoFinancing", CoFinancing),
 ]
-CONTRACT_KEYS = ["registry", "token", "usefulCases", "balancedVote", "fund", "delivery"]
+CONTRACT_KEYS = ["registry", "token", "usefulCases", "balancedVote", "fund", "delivery", "coFinancing"]
 DEPOSIT_SOURCES = {"donor": 0, "local_budget": 1, "other": 2}
 DAY = 24 * 60 * 60
 
@@ -618,7 +620,7 @@ def hand_over(manifest: Manifest, deployer, key: str, contracts: dict, council: 
     }
     for name, address in contracts.items():
         if name not in containers:
-            continue  # ProjectDelivery holds no roles: the fund's treasurer acts there
+            continue  # ProjectDelivery and CoFinancing hold no roles: the fund's treasurer acts there
         contract = contract_at(containers[name], address)
         roles = [contract.DEFAULT_ADMIN_ROLE()]
         if name == "fund":

@@ -387,7 +387,7 @@ def _act(
         now + 2 * HOUR + vote_days * 86_400,
         n,
         _hash(f"pabulib {label} round"),
-        (rule, 1, n, 0),
+        (rule, 1, n, 0, False),
     )
     driver.do(council, vote.createRound(round_params))
     round_id = int(vote.roundCount().call())

@@ -10,4 +10,5 @@ struct HromadaContracts {
     address balancedVote;
     address fund;
     address delivery;
+    address coFinancing;
 }

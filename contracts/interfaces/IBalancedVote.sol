@@ -38,11 +38,14 @@ interface IBalancedVote {
     /// @param minProjectsPerBallot fewest projects a ballot may name (at least 1)
     /// @param maxProjectsPerBallot most projects a ballot may name
     /// @param maxCreditsPerProject most credits one resident may give one project; 0 for no cap
+    /// @param coFinanced the co-financing rule: the vote fills only each project's gap, its ask minus the
+    /// money partners pledged to it in the hromada's CoFinancing (which freezes money pledges when voting opens)
     struct Rules {
         AllocationRule rule;
         uint16 minProjectsPerBallot;
         uint16 maxProjectsPerBallot;
         uint64 maxCreditsPerProject;
+        bool coFinanced;
     }
 
     /// @notice What the council gives to create a round. Windows: pitching [pitchStart, pitchEnd),
@@ -201,7 +204,8 @@ interface IBalancedVote {
         view
         returns (uint256[] memory projectIds, uint256[] memory credits);
 
-    /// @notice What {finalise} would fund if voting closed now (per project, index = project id - 1).
+    /// @notice What {finalise} would fund if voting closed now (per project, index = project id - 1). Under
+    /// the co-financing rule each project's ask counts only its gap (ask minus the money pledged to it).
     function previewAllocation(uint256 roundId) external view returns (uint256[] memory funded, uint256 total);
 
     function roundCount() external view returns (uint256);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 import {IBalancedVote} from "./IBalancedVote.sol";
 
 /// @title Co-financing of a hromada's projects: partners and their pledges
@@ -13,7 +15,11 @@ import {IBalancedVote} from "./IBalancedVote.sol";
 /// co-financing rule subtracts from its ask, is fixed while residents vote; in-kind pledges may be made until
 /// the round closes and cancelled until fulfilled. The council records a pledge fulfilled with the receipt's
 /// hash (each receipt once). Anyone records the lapse of a conditional open pledge once the round is
-/// finalised or cancelled and the project got no funding.
+/// finalised or cancelled and the vote did not choose the project.
+/// A donor abroad may pledge in a stablecoin the council accepts: the tokens are held here, in the project's
+/// escrow, released by the council to the project's payee once the vote chose it, and returned to the donor
+/// if it did not. Such a pledge is always conditional and, like a resource in kind, does not change the gap
+/// (its value in hryvnias is the donor's, at an exchange rate nobody fixes on chain).
 /// Everything is an event, so that the audit and the public pages recompute partners and pledges from events
 /// alone. docs/cofinancing.md has the design.
 interface ICoFinancing {
@@ -39,7 +45,7 @@ interface ICoFinancing {
 
     /// @param partnerId who pledged
     /// @param roundId, projectId the project pledged to
-    /// @param kind 1 money, 2 materials, 3 equipment, 4 labour hours, 5 premises
+    /// @param kind 1 money, 2 materials, 3 equipment, 4 labour hours, 5 premises, 6 stablecoin
     /// @param conditional whether the pledge holds only if the vote funds the project
     /// @param status the pledge's state
     /// @param valueKopiyky the money, or the partner's own valuation of the resource in kind
@@ -80,6 +86,13 @@ interface ICoFinancing {
         uint256 indexed pledgeId, uint256 indexed roundId, uint256 indexed projectId, bytes32 receiptHash
     );
     event PledgeLapsed(uint256 indexed pledgeId, uint256 indexed roundId, uint256 indexed projectId);
+    /// @notice The council accepts (or no longer accepts) pledges in `token`.
+    event TokenAccepted(address indexed token, bool accepted);
+    /// @notice A stablecoin pledge's tokens entered the escrow (with its {Pledged}, of kind 6).
+    event TokenEscrowed(uint256 indexed pledgeId, address indexed token, uint256 amount);
+    /// @notice A stablecoin pledge's tokens left the escrow: to the project's payee (with {PledgeFulfilled})
+    /// or back to the donor (with {PledgeCancelled} or {PledgeLapsed}).
+    event TokenPaidOut(uint256 indexed pledgeId, address indexed token, address indexed to, uint256 amount);
 
     /// @notice The caller lacks the fund's role `role` (the treasurer: the council).
     error CoFinancingUnauthorised(address caller, bytes32 role);
@@ -112,8 +125,20 @@ interface ICoFinancing {
     error CoFinancingUnconditional(uint256 pledgeId);
     /// @notice A pledge lapses only once its round is finalised or cancelled.
     error CoFinancingRoundNotClosed(uint256 roundId, IBalancedVote.RoundState current);
-    /// @notice A pledge does not lapse when the vote funded its project.
-    error CoFinancingProjectFunded(uint256 roundId, uint256 projectId, uint256 fundedKopiyky);
+    /// @notice A pledge does not lapse when the vote chose its project (see {chosenByVote}).
+    error CoFinancingProjectChosen(uint256 roundId, uint256 projectId);
+    /// @notice Stablecoin escrow is released only once the round is finalised and the vote chose the project.
+    error CoFinancingProjectNotChosen(uint256 roundId, uint256 projectId);
+    /// @notice The council does not accept pledges in this token.
+    error CoFinancingTokenNotAccepted(address token);
+    /// @notice The token is already (not) accepted.
+    error CoFinancingTokenUnchanged(address token, bool accepted);
+    /// @notice The escrow received another amount than pledged (a token that charges fees on transfer).
+    error CoFinancingTokenAmountMismatch(uint256 pledged, uint256 received);
+    /// @notice A stablecoin pledge is fulfilled by {releaseToken}; other pledges have no tokens to release.
+    error CoFinancingWrongPledgeKind(uint256 pledgeId, uint8 kind);
+    /// @notice A stablecoin pledge is cancelled only before its round is finalised (or once it is cancelled).
+    error CoFinancingEscrowLocked(uint256 roundId, IBalancedVote.RoundState current);
 
     // ------------------------------------------------------------ council (the fund's treasurer)
 
@@ -130,9 +155,21 @@ interface ICoFinancing {
     function setPartnerActive(uint256 partnerId, bool active) external;
 
     /// @notice Records an open pledge fulfilled: the money arrived, the resource was delivered.
-    /// @dev Treasurer only; the pledge Open; the receipt non-zero and not used before. Emits {PledgeFulfilled}.
+    /// @dev Treasurer only; the pledge Open and not in a stablecoin; the receipt non-zero and not used before.
+    /// Emits {PledgeFulfilled}.
     /// @param receiptHash keccak of the receipt (bank statement, delivery note, signed timesheet)
     function fulfilPledge(uint256 pledgeId, bytes32 receiptHash) external;
+
+    /// @notice Accepts pledges in `token` (a stablecoin the hromada can use), or stops accepting new ones.
+    /// @dev Treasurer only; a change; the token non-zero. Emits {TokenAccepted}.
+    function acceptToken(address token, bool accepted) external;
+
+    /// @notice Pays an open stablecoin pledge's tokens to the project's payee and records it fulfilled.
+    /// @dev Treasurer only; the round finalised and the project chosen by the vote; `to` non-zero; the receipt
+    /// non-zero and not used before. Emits {PledgeFulfilled} and {TokenPaidOut}.
+    /// @param to who receives the tokens (the contractor or the hromada's account for the project)
+    /// @param receiptHash keccak of the payment's record
+    function releaseToken(uint256 pledgeId, address to, bytes32 receiptHash) external;
 
     // ------------------------------------------------------------ partners
 
@@ -154,15 +191,35 @@ interface ICoFinancing {
         bytes32 agreementHash
     ) external returns (uint256 pledgeId);
 
+    /// @notice A donor pledges `amount` of an accepted stablecoin to a project: the tokens move into this
+    /// contract's escrow now, the pledge is conditional on the vote choosing the project.
+    /// @dev An active partner's account that approved `amount` to this contract; the project and round as for
+    /// a resource in kind; a non-zero amount, value and agreement hash; the escrow must receive exactly
+    /// `amount`. Emits {Pledged} (kind 6) and {TokenEscrowed}.
+    /// @param valueKopiyky the donor's valuation of `amount` in kopiyky, non-zero (shown, never in the gap)
+    /// @return pledgeId the new pledge's id
+    function pledgeToken(
+        uint256 roundId,
+        uint256 projectId,
+        IERC20 token,
+        uint256 amount,
+        uint128 valueKopiyky,
+        bytes32 agreementHash
+    ) external returns (uint256 pledgeId);
+
     /// @notice The partner withdraws an open pledge: money only while its round is in pitching or screening
-    /// (or cancelled), a resource in kind at any time until it is fulfilled.
-    /// @dev The account of the partner who pledged (active or not). Emits {PledgeCancelled}.
+    /// (or cancelled); a stablecoin pledge until the round is finalised (its tokens go back to the partner);
+    /// a resource in kind at any time until it is fulfilled.
+    /// @dev The account of the partner who pledged (active or not). Emits {PledgeCancelled} (and
+    /// {TokenPaidOut} for a stablecoin pledge).
     function cancelPledge(uint256 pledgeId) external;
 
     // ------------------------------------------------------------ anyone
 
-    /// @notice Records the lapse of a conditional open pledge whose project the vote did not fund.
-    /// @dev Anyone; the round finalised or cancelled; the project's funded amount zero. Emits {PledgeLapsed}.
+    /// @notice Records the lapse of a conditional open pledge whose project the vote did not choose; a
+    /// stablecoin pledge's tokens go back to the partner's account.
+    /// @dev Anyone; the round finalised or cancelled; the project not {chosenByVote}. Emits {PledgeLapsed}
+    /// (and {TokenPaidOut} for a stablecoin pledge).
     function lapsePledge(uint256 pledgeId) external;
 
     // ------------------------------------------------------------ views
@@ -192,4 +249,18 @@ interface ICoFinancing {
 
     /// @notice The partners registered so far (their ids are 1 to this).
     function partnerCount() external view returns (uint256);
+
+    /// @notice Whether the vote chose the project: its round is finalised and the vote funded it, or, under
+    /// the co-financing rule, the project is eligible, got votes, and the money pledged covers its whole ask
+    /// (so it needed nothing from the fund).
+    function chosenByVote(uint256 roundId, uint256 projectId) external view returns (bool);
+
+    /// @notice Whether new pledges in `token` are accepted.
+    function tokenAccepted(address token) external view returns (bool);
+
+    /// @notice The token and amount a stablecoin pledge holds in escrow (zero for other pledges).
+    function escrowOf(uint256 pledgeId) external view returns (IERC20 token, uint256 amount);
+
+    /// @notice The tokens held in escrow for open stablecoin pledges, per token.
+    function tokenEscrowed(address token) external view returns (uint256);
 }

@@ -11,7 +11,7 @@ from fund_helpers import GREEDY, now, sleep_until
 
 # Partner sectors and pledge kinds (ICoFinancing's codes).
 BUSINESS, LOCAL_BUDGET, NGO, INTERNATIONAL_DONOR, DIASPORA = 1, 2, 3, 4, 5
-MONEY, MATERIALS, EQUIPMENT, LABOUR_HOURS, PREMISES = 1, 2, 3, 4, 5
+MONEY, MATERIALS, EQUIPMENT, LABOUR_HOURS, PREMISES, STABLECOIN = 1, 2, 3, 4, 5, 6
 # ICoFinancing.PledgeStatus
 OPEN, FULFILLED, CANCELLED, LAPSED = 1, 2, 3, 4
 # IBalancedVote.RoundState
@@ -24,12 +24,11 @@ ASKS = {1: (0, 30_000), 2: (1, 50_000), 3: (0, 10_000)}
 ROUND_FUND = 80_000  # greedy: a ballot on projects 1 and 2 funds both whole and leaves nothing for 3
 
 
-def open_round(vote, council, residents) -> int:
-    """A greedy round of 80,000 kopiyky in pitching, with projects 1 (Alice, 30,000), 2 (Bob, 50,000) and
-    3 (Alice, 10,000) pitched."""
-    tx = vote.createRound(
-        round_params(now(), fund=ROUND_FUND, round_rules=rules(rule=GREEDY)), {"from": council}
-    )
+def open_round(vote, council, residents, *, rule=GREEDY, co_financed=False) -> int:
+    """A round of 80,000 kopiyky in pitching (greedy unless `rule`; under the co-financing rule if
+    `co_financed`), with projects 1 (Alice, 30,000), 2 (Bob, 50,000) and 3 (Alice, 10,000) pitched."""
+    round_rules = rules(rule=rule, co_financed=co_financed)
+    tx = vote.createRound(round_params(now(), fund=ROUND_FUND, round_rules=round_rules), {"from": council})
     round_id = tx.events["RoundCreated"]["roundId"]
     for who, ask in ASKS.values():
         vote.pitchProject(round_id, ask, h(f"project-{round_id}-{ask}"), 0, {"from": residents[who]})

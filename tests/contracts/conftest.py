@@ -120,6 +120,7 @@ def factory(forwarder, council):
         BalancedVote.deploy(forwarder, {"from": council}),
         CommunityFund.deploy(forwarder, {"from": council}),
         ProjectDelivery.deploy(forwarder, {"from": council}),
+        CoFinancing.deploy(forwarder, {"from": council}),
     )
     return HromadaFactory.deploy(forwarder, implementations, {"from": council})
 
@@ -142,6 +143,7 @@ def hromada(onboarding):
         "vote": BalancedVote.at(contracts[3]),
         "fund": CommunityFund.at(contracts[4]),
         "delivery": ProjectDelivery.at(contracts[5]),
+        "coFinancing": CoFinancing.at(contracts[6]),
     }
 
 
@@ -178,15 +180,8 @@ def delivery(hromada):
 
 
 @pytest.fixture(scope="module")
-def cofinancing(forwarder, hromada, council):
-    """The hromada's CoFinancing: a clone of a fresh implementation, initialised with the hromada's contracts
-    (the factory does not make it yet)."""
-    implementation = CoFinancing.deploy(forwarder, {"from": council})
-    init_code = "0x" + CLONE_PREFIX + implementation.address[2:].lower() + CLONE_SUFFIX
-    cofinancing = CoFinancing.at(council.transfer(data=init_code).contract_address)
-    keys = ("registry", "token", "cases", "vote", "fund", "delivery")
-    cofinancing.initialize(tuple(hromada[key] for key in keys), {"from": council})
-    return cofinancing
+def cofinancing(hromada):
+    return hromada["coFinancing"]
 
 
 @pytest.fixture(scope="module")

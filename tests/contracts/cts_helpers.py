@@ -48,9 +48,20 @@ def programme_params(
     )
 
 
-def rules(rule: int = 0, min_projects: int = 1, max_projects: int = 10, max_credits: int = 0):
-    """The Rules tuple: rule 0 QuadraticFunding, 1 ProportionalToWeight, 2 GreedyByWeight."""
-    return (rule, min_projects, max_projects, max_credits)
+# The conftest `hromada` fixture's keys, in the order of the HromadaContracts struct.
+HROMADA_KEYS = ("registry", "token", "cases", "vote", "fund", "delivery", "coFinancing")
+
+
+def rules(
+    rule: int = 0,
+    min_projects: int = 1,
+    max_projects: int = 10,
+    max_credits: int = 0,
+    co_financed: bool = False,
+):
+    """The Rules tuple: rule 0 QuadraticFunding, 1 ProportionalToWeight, 2 GreedyByWeight; under `co_financed`
+    the vote fills only each project's ask minus the money pledged to it."""
+    return (rule, min_projects, max_projects, max_credits, co_financed)
 
 
 def round_params(

@@ -419,7 +419,7 @@ def test_a_lapse_is_refused(cofinancing, vote, council, round_id, business, alic
     with brownie.reverts(error("CoFinancingRoundNotClosed", round_id, TALLYING)):
         cofinancing.lapsePledge(3, {"from": outsider})
     vote.finalise(round_id, {"from": council})
-    with brownie.reverts(error("CoFinancingProjectFunded", round_id, 1, 30_000)):
+    with brownie.reverts(error("CoFinancingProjectChosen", round_id, 1)):
         cofinancing.lapsePledge(1, {"from": outsider})
     with brownie.reverts(error("CoFinancingUnconditional", 2)):
         cofinancing.lapsePledge(2, {"from": outsider})
@@ -438,7 +438,7 @@ def test_cofinancing_is_wired_to_the_fund_and_initialised_once(cofinancing, fund
     assert cofinancing.fund() == fund
     assert cofinancing.trustedForwarder() == forwarder
     assert cofinancing.TREASURER_ROLE() == "0x" + TREASURER_ROLE.hex()
-    contracts = (outsider,) * 6
+    contracts = (outsider,) * 7
     with brownie.reverts(revert_pattern="InvalidInitialization.*"):
         cofinancing.initialize(contracts, {"from": outsider})
     implementation = CoFinancing.deploy(forwarder, {"from": outsider})

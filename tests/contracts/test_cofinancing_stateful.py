@@ -1,17 +1,20 @@
-"""Stateful test of CoFinancing: pledges, cancellations, fulfilments, lapses, partners (de)activated and the
-round moved through its stages (or cancelled) in any order, against a Python model.
+"""Stateful test of CoFinancing: pledges in money, in kind and in a stablecoin, cancellations, fulfilments,
+releases of the escrow, lapses, partners (de)activated and the round moved through its stages (or cancelled)
+in any order, against a Python model.
 
-Every run starts from the same round in pitching (the `pledge_round` fixture): projects 1 (30,000) and 2
-(50,000), which the vote funds, and 3 (10,000), which the council screens ineligible; three partners and an
-outsider. Each rule predicts the exact revert (a custom error with its arguments) or applies the change to the
-model; the invariants compare the chain with the model: per project, every pledge made is open, fulfilled,
-cancelled or lapsed (in count and in value); the money pledged is the open and fulfilled money pledges; and
-no money pledge changes from the opening of voting to the end of the round.
+Every run starts from the same round in pitching under the co-financing rule (the `pledge_round` fixture):
+projects 1 (30,000) and 2 (50,000), which the vote chooses, and 3 (10,000), which the council screens
+ineligible; three partners holding an accepted stablecoin, and an outsider. Each rule predicts the exact
+revert (a custom error with its arguments) or applies the change to the model; the invariants compare the
+chain with the model: per project, every pledge made is open, fulfilled, cancelled or lapsed (in count and
+in value); the money pledged is the open and fulfilled money pledges; no money pledge changes from the
+opening of voting to the end of the round; the escrow holds exactly the open stablecoin pledges; and the vote
+gives each project its gap (its ask minus the money pledged when voting opened), never more than its ask.
 """
 
 import brownie
 import pytest
-from brownie import accounts
+from brownie import PlainERC20, accounts
 from brownie.test import strategy
 from cofinancing_helpers import (
     ASKS,
@@ -27,6 +30,7 @@ from cofinancing_helpers import (
     PITCHING,
     ROUND_CANCELLED,
     SCREENING,
+    STABLECOIN,
     TALLYING,
     VOTING,
     open_round,
@@ -37,7 +41,8 @@ from cts_helpers import h
 from fund_helpers import earn, sleep_until
 from stateful_compat import budget, state_machine
 
-FUNDED = {1: 30_000, 2: 50_000, 3: 0}  # what finalisation gives each project (Alice votes for 1 and 2)
+CHOSEN = (1, 2)  # the projects the vote chooses (Alice votes for both; the fund covers both gaps)
+TOKENS = 10**12  # each partner's stablecoin balance, approved to CoFinancing
 STATUSES = (OPEN, FULFILLED, CANCELLED, LAPSED)
 
 
@@ -46,7 +51,18 @@ def pledge_round(cofinancing, vote, cases, council, verifiers, programme, reside
     earn(cases, verifiers[0], alice, 5, tag="cofinancing-stateful")
     for account, sector in zip(accounts[11:14], (BUSINESS, NGO, INTERNATIONAL_DONOR), strict=True):
         register(cofinancing, council, account, sector)
-    return open_round(vote, council, residents)
+    return open_round(vote, council, residents, co_financed=True)
+
+
+@pytest.fixture(scope="module")
+def escrow_token(cofinancing, council):
+    """A stablecoin the council accepts, held and approved by the three partners."""
+    token = PlainERC20.deploy({"from": council})
+    for account in accounts[11:14]:
+        token.mint(account, TOKENS, {"from": council})
+        token.approve(cofinancing, TOKENS, {"from": account})
+    cofinancing.acceptToken(token, True, {"from": council})
+    return token
 
 
 class StateMachine:
@@ -61,8 +77,9 @@ class StateMachine:
     st_pick = strategy("uint8")
     st_stage = strategy("uint8", max_value=4)
 
-    def __init__(cls, cofinancing, vote, council, alice, outsider, round_id):
+    def __init__(cls, cofinancing, vote, council, alice, outsider, round_id, token):
         cls.cofinancing = cofinancing
+        cls.token = token
         cls.vote = vote
         cls.council = council
         cls.alice = alice
@@ -72,9 +89,11 @@ class StateMachine:
     def setup(self):
         self.stage = PITCHING
         self.active = [True, True, True]
-        self.pledges = {}  # id -> {"partner" (index), "project", "kind", "value", "conditional", "status"}
+        # id -> {"partner" (index), "project", "kind", "value", "conditional", "status"}, "amount" (tokens)
+        self.pledges = {}
         self.receipts = []
         self.frozen = None  # at the opening of voting: {project: (pledged money, money pledges counted)}
+        self.money_at_vote = None  # the model's money pledged per project when voting opened
         self.serial = 0
 
     def _next(self, label):
@@ -140,6 +159,40 @@ class StateMachine:
             "status": OPEN,
         }
 
+    def rule_pledge_token(self, st_who, st_project, st_value):
+        """A stablecoin pledge of `st_value` tokens, which the partner values at 41 kopiyky each."""
+        who, project = self.people[st_who], st_project
+        value = st_value * 41
+        args = (self.round, project, self.token, st_value, value, self._next("gift"), {"from": who})
+        if st_value == 0:
+            expected = "CoFinancingZeroValue: "
+        elif st_who == 3:
+            expected = error("CoFinancingNotPartner", who)
+        elif not self.active[st_who]:
+            expected = error("CoFinancingPartnerInactive", st_who + 1)
+        elif self.stage in (FINALISED, ROUND_CANCELLED):
+            expected = error("CoFinancingRoundClosed", self.round, self.stage)
+        elif project == 3 and self.stage != PITCHING:
+            expected = error("CoFinancingProjectIneligible", self.round, project)
+        else:
+            expected = None
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.pledgeToken(*args)
+            return
+        tx = self.cofinancing.pledgeToken(*args)
+        pledge_id = len(self.pledges) + 1
+        assert tx.return_value == pledge_id
+        self.pledges[pledge_id] = {
+            "partner": st_who,
+            "project": project,
+            "kind": STABLECOIN,
+            "value": value,
+            "amount": st_value,
+            "conditional": True,
+            "status": OPEN,
+        }
+
     def rule_cancel(self, st_pick, st_who):
         pledge_id, who = self._pick(st_pick), self.people[st_who]
         p = self.pledges.get(pledge_id)
@@ -151,6 +204,8 @@ class StateMachine:
             expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
         elif p["kind"] == MONEY and self.stage not in (PITCHING, SCREENING, ROUND_CANCELLED):
             expected = error("CoFinancingMoneyFrozen", self.round, self.stage)
+        elif p["kind"] == STABLECOIN and self.stage == FINALISED:
+            expected = error("CoFinancingEscrowLocked", self.round, self.stage)
         else:
             expected = None
         if expected:
@@ -170,6 +225,8 @@ class StateMachine:
             expected = error("CoFinancingUnknownPledge", pledge_id)
         elif p["status"] != OPEN:
             expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
+        elif p["kind"] == STABLECOIN:
+            expected = error("CoFinancingWrongPledgeKind", pledge_id, STABLECOIN)
         elif reuse:
             expected = error("CoFinancingReceiptUsed", receipt)
         else:
@@ -179,6 +236,36 @@ class StateMachine:
                 self.cofinancing.fulfilPledge(pledge_id, receipt, {"from": self.council})
             return
         self.cofinancing.fulfilPledge(pledge_id, receipt, {"from": self.council})
+        p["status"] = FULFILLED
+        self.receipts.append(receipt)
+
+    def rule_release(self, st_pick, st_flag):
+        """The council pays a stablecoin pledge's escrow to the payee (the outsider's account here), with a
+        fresh receipt or (st_flag) one already used."""
+        pledge_id = self._pick(st_pick)
+        reuse = st_flag and self.receipts
+        receipt = self.receipts[st_pick % len(self.receipts)] if reuse else self._next("release")
+        p = self.pledges.get(pledge_id)
+        if p is None:
+            expected = error("CoFinancingUnknownPledge", pledge_id)
+        elif p["status"] != OPEN:
+            expected = error("CoFinancingPledgeNotOpen", pledge_id, p["status"])
+        elif p["kind"] != STABLECOIN:
+            expected = error("CoFinancingWrongPledgeKind", pledge_id, p["kind"])
+        elif self.stage != FINALISED or p["project"] not in CHOSEN:
+            expected = error("CoFinancingProjectNotChosen", self.round, p["project"])
+        elif reuse:
+            expected = error("CoFinancingReceiptUsed", receipt)
+        else:
+            expected = None
+        payee = self.people[3]
+        if expected:
+            with brownie.reverts(expected):
+                self.cofinancing.releaseToken(pledge_id, payee, receipt, {"from": self.council})
+            return
+        before = self.token.balanceOf(payee)
+        self.cofinancing.releaseToken(pledge_id, payee, receipt, {"from": self.council})
+        assert self.token.balanceOf(payee) == before + p["amount"]
         p["status"] = FULFILLED
         self.receipts.append(receipt)
 
@@ -193,8 +280,8 @@ class StateMachine:
             expected = error("CoFinancingUnconditional", pledge_id)
         elif self.stage not in (FINALISED, ROUND_CANCELLED):
             expected = error("CoFinancingRoundNotClosed", self.round, self.stage)
-        elif self.stage == FINALISED and FUNDED[p["project"]]:
-            expected = error("CoFinancingProjectFunded", self.round, p["project"], FUNDED[p["project"]])
+        elif self.stage == FINALISED and p["project"] in CHOSEN:
+            expected = error("CoFinancingProjectChosen", self.round, p["project"])
         else:
             expected = None
         if expected:
@@ -226,6 +313,7 @@ class StateMachine:
                 self.vote.screenProject(self.round, project, True, 0, {"from": self.council})
             sleep_until(params[3] + 1)
             self.stage = VOTING
+            self.money_at_vote = {project: sum(self._counted_money(project).values()) for project in ASKS}
         elif self.stage == VOTING:
             self.vote.castBallot(self.round, [1, 2], [1, 1], {"from": self.alice})
             sleep_until(params[4] + 1)
@@ -266,7 +354,7 @@ class StateMachine:
     def invariant_no_money_pledge_changes_once_voting_opened(self):
         """From the opening of voting to the round's end the money pledged to each project, and which money
         pledges count, stay as they were when voting opened; after finalisation, for a funded project, for
-        good (only an unfunded project's conditional pledges lapse)."""
+        good (only the conditional pledges of a project the vote did not choose lapse)."""
         if self.stage in (PITCHING, SCREENING, ROUND_CANCELLED):
             return
         now_ = {p: (self.cofinancing.pledgedMoney(self.round, p), self._counted_money(p)) for p in ASKS}
@@ -274,8 +362,33 @@ class StateMachine:
             self.frozen = now_
             return
         for project in ASKS:
-            if self.stage in (VOTING, TALLYING) or FUNDED[project]:
+            if self.stage in (VOTING, TALLYING) or project in CHOSEN:
                 assert now_[project] == self.frozen[project], project
+
+    def invariant_the_escrow_holds_the_open_stablecoin_pledges(self):
+        open_amount = sum(
+            p["amount"] for p in self.pledges.values() if p["kind"] == STABLECOIN and p["status"] == OPEN
+        )
+        assert (
+            self.token.balanceOf(self.cofinancing)
+            == self.cofinancing.tokenEscrowed(self.token)
+            == open_amount
+        )
+        spent = sum(
+            p["amount"] for p in self.pledges.values() if p["kind"] == STABLECOIN and p["status"] == FULFILLED
+        )
+        assert self.token.balanceOf(self.people[3]) == spent
+        assert sum(self.token.balanceOf(a) for a in self.people) + open_amount == 3 * TOKENS
+
+    def invariant_the_vote_gives_each_project_its_gap_and_never_more_than_its_ask(self):
+        if self.stage != FINALISED:
+            return
+        for project, (_, ask) in ASKS.items():
+            funded = self.vote.project(self.round, project)[7]
+            assert funded <= ask
+            gap = ask - min(ask, self.money_at_vote[project]) if project in CHOSEN else 0
+            assert funded == gap, project
+            assert self.cofinancing.chosenByVote(self.round, project) == (project in CHOSEN)
 
     def invariant_pledges_and_stages_match_the_model(self):
         assert self.cofinancing.pledgeCount() == len(self.pledges)
@@ -286,7 +399,7 @@ class StateMachine:
 
 
 def test_pledges_add_up_and_money_freezes_when_voting_opens(
-    pledge_round, cofinancing, vote, council, alice, outsider
+    pledge_round, escrow_token, cofinancing, vote, council, alice, outsider
 ):
     state_machine(
         StateMachine,
@@ -296,5 +409,6 @@ def test_pledges_add_up_and_money_freezes_when_voting_opens(
         alice,
         outsider,
         pledge_round,
+        escrow_token,
         settings=budget(max_examples=15, stateful_step_count=30),
     )

@@ -400,7 +400,9 @@ def test_the_fund_refuses_a_tranche_beyond_the_funded_amount(
     stand_in = accounts[13]
     init_code = "0x" + CLONE_PREFIX + factory.fundImplementation()[2:].lower() + CLONE_SUFFIX
     bare = CommunityFund.at(council.transfer(data=init_code).contract_address)
-    bare.initialize((registry, token, accounts[11], vote, bare, stand_in), council, {"from": council})
+    bare.initialize(
+        (registry, token, accounts[11], vote, bare, stand_in, accounts[12]), council, {"from": council}
+    )
     with brownie.reverts(error("CommunityFundOverpaid", planned, 1, 30_001, 30_000)):
         bare.payGrantTranche(planned, 1, 30_001, h("too-much"), {"from": stand_in})
     with brownie.reverts("CommunityFundZeroAmount: "):

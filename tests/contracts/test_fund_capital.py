@@ -72,7 +72,7 @@ def bare_fund(factory, registry, token, council, cases_stand_in, vote_stand_in):
     the real contracts' checks always pre-empt."""
     init_code = "0x" + CLONE_PREFIX + factory.fundImplementation()[2:].lower() + CLONE_SUFFIX
     fund = CommunityFund.at(council.transfer(data=init_code).contract_address)
-    contracts = (registry, token, cases_stand_in, vote_stand_in, fund, accounts[13])
+    contracts = (registry, token, cases_stand_in, vote_stand_in, fund, accounts[13], accounts[14])
     fund.initialize(contracts, council, {"from": council})
     fund.deposit(1_000_000, DONOR, h("bare-donor"), h("bare-receipt"), {"from": council})
     return fund

@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from brownie import accounts, chain, network, web3
+from brownie import PlainERC20, accounts, chain, network, web3
 from cts_errors import ZERO_ADDRESS
 from cts_helpers import DAY, FACE_VALUE, h, programme_params, round_params, rules, sign_forward_request
 from eth_account import Account
@@ -32,7 +32,7 @@ FURTHER = 5  # projects of the larger first ballot: "each further project" is (g
 
 # What the test measures: a short key (used below) and the label that the snapshot file and the note show.
 ACTIONS = {
-    "onboard": "HromadaFactory.onboardHromada: a hromada (6 clones, wired, roles granted)",
+    "onboard": "HromadaFactory.onboardHromada: a hromada (7 clones, wired, roles granted)",
     "add_one": "ResidentRegistry.addResident: one resident",
     "add_batch": f"ResidentRegistry.addResidents: a batch of {BATCH}, per resident",
     "create_programme": "UsefulCaseContract.createProgramme",
@@ -74,6 +74,10 @@ ACTIONS = {
     "cancel_pledge": "CoFinancing.cancelPledge: money, before voting",
     "fulfil_pledge": "CoFinancing.fulfilPledge",
     "lapse_pledge": "CoFinancing.lapsePledge: conditional, the project unfunded",
+    "accept_token": "CoFinancing.acceptToken",
+    "pledge_token": "CoFinancing.pledgeToken: a stablecoin into escrow (the donor's second)",
+    "release_token": "CoFinancing.releaseToken: the escrow to the project's payee",
+    "lapse_token": "CoFinancing.lapsePledge: a stablecoin pledge, back to the donor",
 }
 DELIVERY_SHARES = [100_000, 100_000, 100_000]
 
@@ -339,13 +343,18 @@ def delivered(world, vote, delivery, council):
 @pytest.fixture(scope="module")
 def pledged(world, delivered, vote, cofinancing, council):
     """Built on `world` and `delivered` by the first co-financing test (they come last). Partners 1 and 2
-    (accounts 11 and 12). Round 5, finalised with Alice's project 1 funded and project 2 not: pledges 1
-    (money, fulfilled) and 2 (materials, open) to project 1, 3 (conditional money, lapsed) and 4 (conditional
-    materials, open) to project 2. Round 6, in pitching: pledges 5 (money, cancelled), 6 (money, open) and 7
-    (materials, open) to Alice's project 1."""
+    (accounts 11 and 12); partner 2 holds an accepted stablecoin. Round 5, finalised with Alice's project 1
+    funded and project 2 not: pledges 1 (money, fulfilled) and 2 (materials, open) to project 1, 3
+    (conditional money, lapsed) and 4 (conditional materials, open) to project 2, 5 (stablecoin, open) to
+    project 1 and 6 (stablecoin, open) to project 2. Round 6, in pitching: pledges 7 (money, cancelled),
+    8 (money, open), 9 (materials, open) and 10 (stablecoin, open) to Alice's project 1."""
     alice, partner_1, partner_2 = world.alice, accounts[11], accounts[12]
     cofinancing.registerPartner(partner_1, 1, h("gas-partner-1"), {"from": council})
     cofinancing.registerPartner(partner_2, 3, h("gas-partner-2"), {"from": council})
+    stablecoin = PlainERC20.deploy({"from": council})
+    stablecoin.mint(partner_2, 10**12, {"from": council})
+    stablecoin.approve(cofinancing, 10**12, {"from": partner_2})
+    cofinancing.acceptToken(stablecoin, True, {"from": council})
     vote.createRound(
         round_params(now(), fund=300_000, vote=DAY, round_rules=rules(2, 1, 3), metadata="gas-5"),
         {"from": council},
@@ -356,6 +365,9 @@ def pledged(world, delivered, vote, cofinancing, council):
         for partner, kind in ((partner_1, 1), (partner_2, 2)):
             label = f"gas-agreement-5-{project_id}-{kind}"
             cofinancing.pledge(5, project_id, kind, 100_000, conditional, h(label), {"from": partner})
+    for project_id in (1, 2):
+        label = f"gas-gift-5-{project_id}"
+        cofinancing.pledgeToken(5, project_id, stablecoin, 10**8, 4_100_000, h(label), {"from": partner_2})
     chain.sleep(DAY + 1)
     for project_id in (1, 2):
         vote.screenProject(5, project_id, True, 0, {"from": council})
@@ -369,8 +381,9 @@ def pledged(world, delivered, vote, cofinancing, council):
     vote.pitchProject(6, 300_000, h("gas-6-1"), 0, {"from": alice})
     for i, (partner, kind) in enumerate(((partner_1, 1), (partner_1, 1), (partner_2, 2))):
         cofinancing.pledge(6, 1, kind, 100_000, False, h(f"gas-agreement-6-{i}"), {"from": partner})
-    cofinancing.cancelPledge(5, {"from": partner_1})
-    return SimpleNamespace(partner_1=partner_1, partner_2=partner_2)
+    cofinancing.pledgeToken(6, 1, stablecoin, 10**8, 4_100_000, h("gas-gift-6-1"), {"from": partner_2})
+    cofinancing.cancelPledge(7, {"from": partner_1})
+    return SimpleNamespace(partner_1=partner_1, partner_2=partner_2, stablecoin=stablecoin)
 
 
 # ---------------------------------------------------------------- onboarding and residents
@@ -590,7 +603,7 @@ def test_pledging_materials(gas, world, pledged, cofinancing):
 
 
 def test_cancelling_a_pledge(gas, world, pledged, cofinancing):
-    tx = cofinancing.cancelPledge(6, {"from": pledged.partner_1})
+    tx = cofinancing.cancelPledge(8, {"from": pledged.partner_1})
     expect(gas, cancel_pledge=tx.gas_used)
 
 
@@ -602,6 +615,28 @@ def test_fulfilling_a_pledge(gas, world, pledged, cofinancing, council):
 def test_recording_a_lapse(gas, world, pledged, cofinancing, council):
     tx = cofinancing.lapsePledge(4, {"from": council})
     expect(gas, lapse_pledge=tx.gas_used)
+
+
+def test_accepting_a_stablecoin(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.acceptToken(PlainERC20.deploy({"from": council}), True, {"from": council})
+    expect(gas, accept_token=tx.gas_used)
+
+
+def test_pledging_a_stablecoin(gas, world, pledged, cofinancing):
+    tx = cofinancing.pledgeToken(
+        6, 1, pledged.stablecoin, 10**8, 4_100_000, h("gas-gift-6-again"), {"from": pledged.partner_2}
+    )
+    expect(gas, pledge_token=tx.gas_used)
+
+
+def test_releasing_a_stablecoin_escrow(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.releaseToken(5, accounts[14], h("gas-release-5"), {"from": council})
+    expect(gas, release_token=tx.gas_used)
+
+
+def test_returning_a_stablecoin_escrow(gas, world, pledged, cofinancing, council):
+    tx = cofinancing.lapsePledge(6, {"from": council})
+    expect(gas, lapse_token=tx.gas_used)
 
 
 # ---------------------------------------------------------------- the snapshot itself

@@ -2,7 +2,7 @@
 
 import brownie
 from brownie import ResidentRegistry, chain
-from cts_helpers import FACE_VALUE
+from cts_helpers import FACE_VALUE, HROMADA_KEYS
 
 ADMIN = "0x" + "00" * 32
 
@@ -21,6 +21,7 @@ def test_onboarding_creates_five_wired_contracts(factory, hromada, onboarding, c
     assert cases.fund() == fund and vote.fund() == fund
     assert fund.usefulCases() == cases and fund.balancedVote() == vote
     assert fund.delivery() == hromada["delivery"] and hromada["delivery"].fund() == fund
+    assert hromada["coFinancing"].fund() == fund and vote.coFinancing() == hromada["coFinancing"]
     assert token.faceValueKopiyky() == FACE_VALUE
     assert token.decimals() == 0
     assert token.name() == "RV Test Hromada" and token.symbol() == "RV-TST"
@@ -30,8 +31,8 @@ def test_onboarding_creates_five_wired_contracts(factory, hromada, onboarding, c
 
 def test_council_holds_the_roles_and_the_factory_none(factory, hromada, council, registrar):
     for key, contract in hromada.items():
-        if key == "delivery":
-            continue  # it holds no roles: it asks the fund who its treasurer is (docs/delivery.md)
+        if key in ("delivery", "coFinancing"):
+            continue  # they hold no roles: they ask the fund who its treasurer is (docs/delivery.md)
         assert contract.hasRole(ADMIN, council)
         assert not contract.hasRole(ADMIN, factory)
     assert hromada["registry"].hasRole(hromada["registry"].REGISTRAR_ROLE(), registrar)
@@ -45,20 +46,22 @@ def test_every_contract_trusts_the_forwarder(hromada, forwarder):
 
 
 def test_contracts_cannot_be_initialised_twice(hromada, council, outsider):
-    contracts = tuple(hromada[k] for k in ("registry", "token", "cases", "vote", "fund", "delivery"))
+    contracts = tuple(hromada[k] for k in HROMADA_KEYS)
     with brownie.reverts(revert_pattern="InvalidInitialization.*"):
         hromada["registry"].initialize(contracts, outsider, outsider, {"from": outsider})
     with brownie.reverts(revert_pattern="InvalidInitialization.*"):
         hromada["fund"].initialize(contracts, outsider, {"from": outsider})
     with brownie.reverts(revert_pattern="InvalidInitialization.*"):
         hromada["delivery"].initialize(contracts, {"from": outsider})
+    with brownie.reverts(revert_pattern="InvalidInitialization.*"):
+        hromada["coFinancing"].initialize(contracts, {"from": outsider})
 
 
 def test_implementations_cannot_be_initialised(factory, outsider):
     implementation = ResidentRegistry.at(factory.registryImplementation())
     zero = "0x" + "00" * 20
     with brownie.reverts(revert_pattern="InvalidInitialization.*"):
-        implementation.initialize((zero,) * 6, outsider, outsider, {"from": outsider})
+        implementation.initialize((zero,) * 7, outsider, outsider, {"from": outsider})
 
 
 def test_same_onboarder_cannot_onboard_a_name_twice(factory, onboarding, council, registrar):

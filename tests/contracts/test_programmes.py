@@ -518,7 +518,7 @@ def test_the_quorum_stays_between_one_and_the_number_of_verifiers(cases, council
 
 
 def test_the_contract_cannot_be_initialised_again(cases, outsider):
-    contracts = (outsider,) * 6  # HromadaContracts: six addresses
+    contracts = (outsider,) * 7  # HromadaContracts: seven addresses
     with brownie.reverts(error("InvalidInitialization")):
         cases.initialize(contracts, outsider, {"from": outsider})
     assert not cases.hasRole(ADMIN_ROLE, outsider)

@@ -9,7 +9,7 @@ import pytest
 from brownie import accounts, chain
 from brownie.test import given, strategy
 from cts_errors import ZERO_ADDRESS, error
-from cts_helpers import DAY, FACE_VALUE, REASON_FRAUD, h, round_params
+from cts_helpers import DAY, FACE_VALUE, HROMADA_KEYS, REASON_FRAUD, h, round_params
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
@@ -107,7 +107,7 @@ def test_the_face_value_is_fixed_at_creation(hromada, token, outsider):
     assert token.faceValueKopiyky() == FACE_VALUE
     # No function but the getter touches it, and the initialiser cannot run again.
     assert [f for f in token.signatures if "facevalue" in f.lower()] == ["faceValueKopiyky"]
-    contracts = tuple(hromada[k] for k in ("registry", "token", "cases", "vote", "fund", "delivery"))
+    contracts = tuple(hromada[k] for k in HROMADA_KEYS)
     with brownie.reverts(error("InvalidInitialization")):
         token.initialize("RV", "RV", 1, contracts, outsider, {"from": outsider})
     assert token.faceValueKopiyky() == FACE_VALUE

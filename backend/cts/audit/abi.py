@@ -18,7 +18,7 @@ from eth_utils.crypto import keccak
 
 from cts.chain.artifacts import load_artifact
 
-# A hromada's five contracts: manifest key -> artifact name.
+# A hromada's seven contracts: manifest key -> artifact name.
 CONTRACTS: dict[str, str] = {
     "registry": "ResidentRegistry",
     "token": "RVToken",
@@ -26,6 +26,7 @@ CONTRACTS: dict[str, str] = {
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
     "delivery": "ProjectDelivery",
+    "coFinancing": "CoFinancing",
 }
 
 

@@ -42,6 +42,7 @@ _IMPLEMENTATION_GETTERS = {
     "balancedVote": "balancedVoteImplementation",
     "fund": "fundImplementation",
     "delivery": "deliveryImplementation",
+    "coFinancing": "coFinancingImplementation",
 }
 
 
@@ -106,7 +107,7 @@ def clone_target(code: bytes) -> str | None:
 
 
 def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
-    """The six contracts, found from any one of them through the contracts' own getters."""
+    """The seven contracts, found from any one of them through the contracts' own getters."""
     address = checksum(address)
     if not client.get_code(address):
         raise HromadaNotFoundError(f"no contract at {address} on this chain")
@@ -116,7 +117,7 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
     else:
         token = _try_call(client, "CommunityFund", address, "token")
     if not token:
-        # ProjectDelivery names only its fund, which names the token.
+        # ProjectDelivery and CoFinancing name only their fund, which names the token.
         fund = _try_call(client, "ProjectDelivery", address, "fund")
         token = _try_call(client, "CommunityFund", fund, "token") if fund else None
     if not token:
@@ -140,6 +141,12 @@ def wiring_from_address(client: RpcClient, address: str) -> dict[str, str]:
             f"the fund at {contracts['fund']} does not answer delivery(): not a CTS fund"
         )
     contracts["delivery"] = checksum(delivery)
+    co_financing = _try_call(client, "BalancedVote", contracts["balancedVote"], "coFinancing")
+    if not co_financing:
+        raise HromadaNotFoundError(
+            f"the vote at {contracts['balancedVote']} does not answer coFinancing(): not a CTS vote"
+        )
+    contracts["coFinancing"] = checksum(co_financing)
     check_wiring(client, contracts)
     if address not in contracts.values():
         raise HromadaNotFoundError(f"{address} names token {token}, whose hromada does not include {address}")
@@ -170,6 +177,18 @@ def check_wiring(client: RpcClient, contracts: dict[str, str]) -> None:
     if named_delivery is None or checksum(named_delivery) != contracts["delivery"]:
         raise HromadaNotFoundError(
             f"the fund {contracts['fund']} names delivery {named_delivery}, not {contracts['delivery']}"
+        )
+    named_fund = _try_call(client, "CoFinancing", contracts["coFinancing"], "fund")
+    named_co_financing = _try_call(client, "BalancedVote", contracts["balancedVote"], "coFinancing")
+    if named_fund is None or checksum(named_fund) != contracts["fund"]:
+        raise HromadaNotFoundError(
+            f"the co-financing contract {contracts['coFinancing']} names fund {named_fund}, "
+            f"not {contracts['fund']}"
+        )
+    if named_co_financing is None or checksum(named_co_financing) != contracts["coFinancing"]:
+        raise HromadaNotFoundError(
+            f"the vote {contracts['balancedVote']} names co-financing {named_co_financing}, "
+            f"not {contracts['coFinancing']}"
         )
 
 

@@ -23,7 +23,7 @@ from cts.chain.artifacts import load_artifact
 from cts.chain.errors import ChainError, ContractRevert, decode_revert
 from cts.chain.manifest import HromadaEntry, Manifest
 
-# Contract artifact names of a hromada's six contracts, by manifest key.
+# Contract artifact names of a hromada's seven contracts, by manifest key.
 HROMADA_CONTRACTS = {
     "registry": "ResidentRegistry",
     "token": "RVToken",
@@ -31,6 +31,7 @@ HROMADA_CONTRACTS = {
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
     "delivery": "ProjectDelivery",
+    "coFinancing": "CoFinancing",
 }
 
 
@@ -77,6 +78,7 @@ class HromadaHandles:
     vote: Contract
     fund: Contract
     delivery: Contract
+    co_financing: Contract
 
     @classmethod
     def from_entry(cls, w3: Web3, entry: HromadaEntry) -> HromadaHandles:
@@ -89,13 +91,21 @@ class HromadaHandles:
             vote=contract_at(w3, "BalancedVote", c["balancedVote"]),
             fund=contract_at(w3, "CommunityFund", c["fund"]),
             delivery=contract_at(w3, "ProjectDelivery", c["delivery"]),
+            co_financing=contract_at(w3, "CoFinancing", c["coFinancing"]),
         )
 
     @property
     def by_address(self) -> dict[str, Contract]:
-        return {
-            c.address: c for c in (self.registry, self.token, self.cases, self.vote, self.fund, self.delivery)
-        }
+        contracts = (
+            self.registry,
+            self.token,
+            self.cases,
+            self.vote,
+            self.fund,
+            self.delivery,
+            self.co_financing,
+        )
+        return {c.address: c for c in contracts}
 
 
 def hromada_handles(w3: Web3, manifest: Manifest, key: str | None = None) -> HromadaHandles:

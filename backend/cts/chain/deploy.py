@@ -23,6 +23,7 @@ IMPLEMENTATIONS = (
     "BalancedVote",
     "CommunityFund",
     "ProjectDelivery",
+    "CoFinancing",
 )
 
 
@@ -45,7 +46,7 @@ def _contracts_of(value: Any) -> dict[str, str]:
 
 
 def deploy_shared(sender: Sender) -> Manifest:
-    """The forwarder, the six implementations and the factory; a manifest without hromadas yet."""
+    """The forwarder, the seven implementations and the factory; a manifest without hromadas yet."""
     w3 = sender.w3
     shared: dict[str, dict[str, object]] = {}
 

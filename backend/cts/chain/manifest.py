@@ -10,7 +10,8 @@ Schema 1:
      "hromadas": {"<key>": {"name": "...", "hromada_id": 1, "council": "0x...", "registrar": "0x...",
                             "face_value_kopiyky": 5000, "block": 9,
                             "contracts": {"registry": "0x...", "token": "0x...", "usefulCases": "0x...",
-                                          "balancedVote": "0x...", "fund": "0x...", "delivery": "0x..."}}},
+                                          "balancedVote": "0x...", "fund": "0x...", "delivery": "0x...",
+                                          "coFinancing": "0x..."}}},
      "steps": {...}}
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 SCHEMA = 1
-CONTRACT_KEYS = ("registry", "token", "usefulCases", "balancedVote", "fund", "delivery")
+CONTRACT_KEYS = ("registry", "token", "usefulCases", "balancedVote", "fund", "delivery", "coFinancing")
 
 
 class ManifestError(ValueError):

@@ -39,6 +39,7 @@ IMPLEMENTATION_OF = {
     "balancedVote": "BalancedVote",
     "fund": "CommunityFund",
     "delivery": "ProjectDelivery",
+    "coFinancing": "CoFinancing",
 }
 FACTORY_GETTERS = {
     "forwarder": "CTSForwarder",
@@ -48,6 +49,7 @@ FACTORY_GETTERS = {
     "balancedVoteImplementation": "BalancedVote",
     "fundImplementation": "CommunityFund",
     "deliveryImplementation": "ProjectDelivery",
+    "coFinancingImplementation": "CoFinancing",
 }
 
 

@@ -69,7 +69,7 @@ def seed_delivery(
     driver.do(
         council,
         vote.createRound(
-            (9_000_000, now, now + HOUR, now + 2 * HOUR, now + 3 * HOUR, 10, digest, (0, 1, 1, 0))
+            (9_000_000, now, now + HOUR, now + 2 * HOUR, now + 3 * HOUR, 10, digest, (0, 1, 1, 0, False))
         ),
     )
     round_id = int(vote.roundCount().call())

@@ -225,7 +225,7 @@ def replay_hromada(
         t + 24 * DAY,
         len(pilot.projects),
         _h(f"{pilot.key}-round"),
-        (GREEDY_BY_WEIGHT, 1, len(pilot.projects), 0),
+        (GREEDY_BY_WEIGHT, 1, len(pilot.projects), 0, False),
     )
     council.send(handles.vote.functions.createRound(round_params))
     round_id = handles.vote.functions.roundCount().call()

@@ -127,6 +127,7 @@ class Allowlist:
             "balancedVote": hromada.vote,
             "fund": hromada.fund,
             "delivery": hromada.delivery,
+            "coFinancing": hromada.co_financing,
         }
         self._contracts = contracts
         self._table: dict[tuple[str, bytes], SponsoredCall] = {}

@@ -242,6 +242,11 @@ class RoundCreate(_Input):
     min_projects_per_ballot: Annotated[StrictInt, Field(ge=1, le=128)] = 1
     max_projects_per_ballot: Annotated[StrictInt, Field(ge=1, le=128)] = 10
     max_credits_per_project: Annotated[StrictInt, Field(ge=0, le=UINT64_MAX)] = 0
+    co_financed: StrictBool = Field(
+        False,
+        description="the co-financing rule: the vote fills only each project's ask minus the money partners "
+        "pledged to it (docs/cofinancing.md)",
+    )
 
 
 class ProjectScreening(_Input):

@@ -478,7 +478,7 @@ def _seed(
         now + 2 * HOUR + 7 * DAY,
         10,
         round_digest,
-        (0, 1, 4, 0),
+        (0, 1, 4, 0, False),
     )
     driver.do(council, vote.createRound(round_params))
     round_id = int(vote.roundCount().call())

@@ -199,6 +199,7 @@ class RoundView:
     min_projects_per_ballot: int
     max_projects_per_ballot: int
     max_credits_per_project: int
+    co_financed: bool
     state: str
     project_count: int
     voters: int
@@ -586,6 +587,7 @@ class ChainReader:
             min_projects_per_ballot=int(rules["minProjectsPerBallot"]),
             max_projects_per_ballot=int(rules["maxProjectsPerBallot"]),
             max_credits_per_project=int(rules["maxCreditsPerProject"]),
+            co_financed=bool(rules["coFinanced"]),
             state=_name(ROUND_STATES, int(self.h.vote.functions.roundState(round_id).call())),
             project_count=int(r["projectCount"]),
             voters=int(r["voters"]),

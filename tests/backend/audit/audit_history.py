@@ -22,27 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils.crypto import keccak
+from chain_time import DAY, h, now, travel
 from web3 import Web3
 
 from cts.chain.client import HromadaHandles, Sender
 
-DAY = 24 * 60 * 60
 QUADRATIC, PROPORTIONAL, GREEDY = 0, 1, 2
 DONOR, LOCAL_BUDGET = 0, 1
-
-
-def h(label: str) -> bytes:
-    return keccak(text=label)
-
-
-def travel(w3: Web3, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
-
-def now(w3: Web3) -> int:
-    return int(w3.eth.get_block("latest")["timestamp"])
 
 
 @dataclass
@@ -73,7 +59,7 @@ class Actors:
 
 def _round_params(w3: Web3, fund: int, projects: int, rule: int, label: str) -> tuple[Any, ...]:
     t = now(w3)
-    return (fund, t, t + DAY, t + 2 * DAY, t + 4 * DAY, projects, h(label), (rule, 1, 3, 0))
+    return (fund, t, t + DAY, t + 2 * DAY, t + 4 * DAY, projects, h(label), (rule, 1, 3, 0, False))
 
 
 def _vote(

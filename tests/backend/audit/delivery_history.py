@@ -78,7 +78,7 @@ def act_out_delivery(w3: Web3, hromada: HromadaHandles) -> DeliveryHistory:
     t = now(w3)
     council.send(
         vote.functions.createRound(
-            (60_000, t, t + DAY, t + 2 * DAY, t + 4 * DAY, 3, h("d-round"), (GREEDY, 1, 3, 0))
+            (60_000, t, t + DAY, t + 2 * DAY, t + 4 * DAY, 3, h("d-round"), (GREEDY, 1, 3, 0, False))
         )
     )
     for owner, ask, label in ((r[0], 30_000, "p1"), (r[1], 20_000, "p2"), (r[0], 10_000, "p3")):

@@ -27,8 +27,9 @@ from cts.cli import main
 
 MASK_128 = (1 << 128) - 1
 # Storage slots of the contracts' own variables (see the contracts' declaration order).
-VOTE_PROJECTS_SLOT = 4  # BalancedVote._projects: registry 0, token 1, fund 2, _rounds 3, _projects 4
-VOTE_TALLIES_SLOT = 5  # BalancedVote._tallies
+# BalancedVote: registry 0, token 1, fund 2, coFinancing 3, _rounds 4, _projects 5, _tallies 6.
+VOTE_PROJECTS_SLOT = 5
+VOTE_TALLIES_SLOT = 6
 FUND_LEDGER_SLOT = (
     4  # CommunityFund._ledger: registry 0, token 1, usefulCases 2, balancedVote 3, _ledger 4..12
 )
@@ -219,7 +220,7 @@ def test_a_finalisation_from_tampered_tallies_is_caught_in_its_events(
     t = now(w3)
     council.send(
         vote.functions.createRound(
-            (20_000, t, t + DAY, t + 2 * DAY, t + 4 * DAY, 2, h("round-4"), (PROPORTIONAL, 1, 2, 0))
+            (20_000, t, t + DAY, t + 2 * DAY, t + 4 * DAY, 2, h("round-4"), (PROPORTIONAL, 1, 2, 0, False))
         )
     )
     voter.send(vote.functions.pitchProject(4, 15_000, h("r4-p1"), 0))

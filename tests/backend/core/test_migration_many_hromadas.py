@@ -19,7 +19,9 @@ from cts.models import Role, User
 ADDRESS = "0x" + "ab" * 20
 CONTRACTS = {
     k: "0x" + f"{n:040x}"
-    for n, k in enumerate(("registry", "token", "usefulCases", "balancedVote", "fund", "delivery"), 1)
+    for n, k in enumerate(
+        ("registry", "token", "usefulCases", "balancedVote", "fund", "delivery", "coFinancing"), 1
+    )
 }
 
 

@@ -246,7 +246,16 @@ def _seed(served: Served) -> Site:
     driver.do(
         people.council,
         vote.createRound(
-            (1_000_000, now, now + 86_400, now + 2 * 86_400, now + 3 * 86_400, 10, digest, (0, 1, 5, 0))
+            (
+                1_000_000,
+                now,
+                now + 86_400,
+                now + 2 * 86_400,
+                now + 3 * 86_400,
+                10,
+                digest,
+                (0, 1, 5, 0, False),
+            )
         ),
     )
     factory = world.env.app.state.session_factory

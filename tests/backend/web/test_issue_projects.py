@@ -57,7 +57,16 @@ def test_a_pitch_names_the_issues_it_answers_and_each_page_links_the_other(world
     world.driver.do(
         people.council,
         vote.createRound(
-            (1_000_000, now, now + 86_400, now + 2 * 86_400, now + 3 * 86_400, 10, digest, (0, 1, 5, 0))
+            (
+                1_000_000,
+                now,
+                now + 86_400,
+                now + 2 * 86_400,
+                now + 3 * 86_400,
+                10,
+                digest,
+                (0, 1, 5, 0, False),
+            )
         ),
     )
     round_id = int(vote.roundCount().call())

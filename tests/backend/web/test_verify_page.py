@@ -6,6 +6,7 @@ one project is named; bad input gets a clear message. Screenshots: var/screensho
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import uvicorn
+from cofinancing_history import FUNDED, act_out_co_financing
 from test_browser import LANGUAGES
 from web3 import Web3
 from web_helpers import PHONE, Shots
@@ -24,6 +26,7 @@ from web_helpers import PHONE, Shots
 from cts.api.main import create_app
 from cts.chain.artifacts import REPO_ROOT
 from cts.chain.client import Sender, contract_at
+from cts.chain.deploy import HromadaSpec, onboard
 from cts.chain.localnode import LocalNode, free_port
 from cts.chain.manifest import Manifest
 from cts.cli import main
@@ -303,3 +306,64 @@ def test_the_served_page_runs_under_its_content_security_policy(replayed: Replay
 )
 def test_the_services_rpc_url_is_suggested_only_when_it_carries_no_key(url: str, shown: bool) -> None:
     assert shareable_rpc_url(url) == (url if shown else "")
+
+
+@pytest.fixture(scope="module")
+def co_financed_manifest(replayed: Replayed, w3: Web3, deployer: Sender, shared_manifest: Manifest) -> str:
+    """A second hromada on the same chain, with a round under the co-financing rule (the story is in
+    tests/backend/cofinancing_history.py): its manifest as the auditor pastes it into the page."""
+    manifest = copy.deepcopy(shared_manifest)
+    handles = onboard(
+        deployer,
+        manifest,
+        HromadaSpec(
+            key="cofinanced", name="Co-financed", council=w3.eth.accounts[0], registrar=w3.eth.accounts[1]
+        ),
+    )
+    act_out_co_financing(w3, handles)
+    return json.dumps(manifest.to_json())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_verifier_recounts_a_co_financed_round_from_the_partners_pledges(
+    replayed: Replayed, co_financed_manifest: str, browser: Browser, tmp_path: Path, lang: str
+) -> None:
+    """The vote gave each project only its gap (its ask less the money partners pledged): the page agrees with
+    the chain only by reading CoFinancing's pledges and cancellations, and says what it subtracted."""
+    t = get_translator(Language(lang))
+    shots = Shots(f"verify-cofinanced-{lang}")
+    page = open_from_disk(browser, saved_copy(replayed, lang, tmp_path), lang)
+    verdict = verify(
+        page,
+        rpc=replayed.rpc_url,
+        manifest=co_financed_manifest,
+        key="cofinanced",
+        round="1",
+        **{"published-url": "", "published": ""},
+    )
+    assert plain(verdict) == plain(
+        t.gettext("All %(num)s projects agree: recomputed and on chain (no published results given).", num=3)
+    )
+    intro = plain(page.locator("#verify-result > p").first.inner_text())
+    assert (
+        plain(t.gettext("Co-financed: the vote fills only what partners' money pledges leave of each ask."))
+        in intro
+    )
+    for project_id, funded in FUNDED.items():
+        assert recomputed(page, project_id, "funded") == plain(t.uah(funded))
+    # Project 2: 20,000 pledged by the local budget (a further 5,000 was cancelled before voting).
+    note = plain(page.locator('[data-project="2"] p.muted').inner_text())
+    assert (
+        plain(
+            t.gettext(
+                "partners pledged %(pledged)s, the vote fills up to %(gap)s",
+                pledged=t.uah(20_000),
+                gap=t.uah(20_000),
+            )
+        )
+        in note
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(page, "agree")
+    page.context.close()

@@ -154,7 +154,7 @@ class World:
             now + 7_200 + vote_days * 86_400,
             10,
             digest,
-            (0, 1, 5, 0),
+            (0, 1, 5, 0, False),
         )
         self.driver.do(council, vote.createRound(params))
         round_id = int(vote.roundCount().call())

@@ -366,7 +366,13 @@ def create_round(
         body.vote_ends_at,
         body.max_projects,
         _b32(body.metadata_hash),
-        (body.rule, body.min_projects_per_ballot, body.max_projects_per_ballot, body.max_credits_per_project),
+        (
+            body.rule,
+            body.min_projects_per_ballot,
+            body.max_projects_per_ballot,
+            body.max_credits_per_project,
+            body.co_financed,
+        ),
     )
     return _queue(
         relayer, session, user, idempotency, relayer.chain.hromada.vote.functions.createRound(params)

@@ -325,7 +325,8 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
             screen_end + vote_days * DAY,
             max_projects,
             digest,
-            (rule, min_per_ballot, max_per_ballot, max_credits),
+            # The co-financing rule comes to this form with the partners' pages (docs/cofinancing.md).
+            (rule, min_per_ballot, max_per_ballot, max_credits, False),
         )
         return queue(page, relayer, relayer.chain.hromada.vote.functions.createRound(params))
 

@@ -1,10 +1,13 @@
 /* What the in-browser verifier reads from the chain, with ethers.js (the UMD build inlined in the page):
-   a round's events from eth_getLogs in pages, and the vote contract's views at one block. The ABI is
-   written here from contracts/interfaces/IBalancedVote.sol, not taken from the service. */
+   a round's events from eth_getLogs in pages, and the vote contract's views at one block; for a round under
+   the co-financing rule, the money pledged to its projects from CoFinancing's events. The ABIs are written
+   here from contracts/interfaces/IBalancedVote.sol and ICoFinancing.sol, not taken from the service. */
 (function (root) {
   "use strict";
   var ethers = root.ethers;
-  var RULES = "tuple(uint8 rule, uint16 minProjectsPerBallot, uint16 maxProjectsPerBallot, uint64 maxCreditsPerProject)";
+  var RULES =
+    "tuple(uint8 rule, uint16 minProjectsPerBallot, uint16 maxProjectsPerBallot, uint64 maxCreditsPerProject, " +
+    "bool coFinanced)";
   var PARAMS =
     "tuple(uint128 fundKopiyky, uint40 pitchStart, uint40 pitchEnd, uint40 screenEnd, uint40 voteEnd, " +
     "uint16 maxProjects, bytes32 metadataHash, " + RULES + " rules)";
@@ -26,6 +29,12 @@
       "uint128 askKopiyky, bytes32 metadataHash, uint8 status, uint16 reasonCode, uint64 loanId, uint128 funded))",
     "function tally(uint256 roundId, uint256 projectId) view returns (tuple(uint128 weight, uint64 credits, uint64 supporters))",
     "function previewAllocation(uint256 roundId) view returns (uint256[] funded, uint256 total)",
+    "function coFinancing() view returns (address)",
+  ];
+  var CO_FINANCING_ABI = [
+    "event Pledged(uint256 indexed roundId, uint256 indexed projectId, uint256 indexed partnerId, uint256 pledgeId, " +
+      "uint8 kind, uint256 valueKopiyky, bool conditional, bytes32 agreementHash)",
+    "event PledgeCancelled(uint256 indexed pledgeId, uint256 indexed roundId, uint256 indexed projectId)",
   ];
   var TIMEOUT_MS = 30000;
   var MAX_CHUNK = 5000; // blocks per eth_getLogs; halved when a node refuses a range, down to one block
@@ -94,7 +103,12 @@
       staticNetwork: ethers.Network.from(chainId),
       batchMaxCount: 1,
     });
-    return { provider: provider, chainId: chainId, iface: new ethers.Interface(ABI) };
+    return {
+      provider: provider,
+      chainId: chainId,
+      iface: new ethers.Interface(ABI),
+      coIface: new ethers.Interface(CO_FINANCING_ABI),
+    };
   }
 
   async function call(what, promise) {
@@ -105,10 +119,32 @@
     }
   }
 
+  function roundTopic(roundId) {
+    return ethers.zeroPadValue(ethers.toBeHex(roundId), 32);
+  }
+
   /** Every log of the round (address = the vote contract, first topic after the event = the round id), in
-      chain order, decoded; pages of blocks that shrink when the node refuses and grow again after. */
+      chain order, decoded. */
   async function roundLogs(node, address, roundId, fromBlock, toBlock, progress) {
-    var topic = ethers.zeroPadValue(ethers.toBeHex(roundId), 32);
+    return logsOf(node, node.iface, address, [null, roundTopic(roundId)], fromBlock, toBlock, progress);
+  }
+
+  /** The round's money pledges and their cancellations from the hromada's CoFinancing (the vote names it),
+      in chain order: what the co-financing rule subtracts from each project's ask. */
+  async function pledgeLogs(node, voteAddress, roundId, fromBlock, toBlock, progress) {
+    var vote = new ethers.Contract(voteAddress, ABI, node.provider);
+    var address = await call("coFinancing", vote.coFinancing());
+    var topic = roundTopic(roundId);
+    var pledged = node.coIface.getEvent("Pledged").topicHash;
+    var cancelled = node.coIface.getEvent("PledgeCancelled").topicHash;
+    var made = await logsOf(node, node.coIface, address, [pledged, topic], fromBlock, toBlock, progress);
+    var gone = await logsOf(node, node.coIface, address, [cancelled, null, topic], fromBlock, toBlock, progress);
+    return made.concat(gone).sort(function (a, b) { return a.block - b.block || a.index - b.index; });
+  }
+
+  /** Logs of `address` matching `topics`, decoded with `iface`, in chain order; read in pages of blocks that
+      shrink when the node refuses and grow again after. */
+  async function logsOf(node, iface, address, topics, fromBlock, toBlock, progress) {
     var found = [];
     var size = MAX_CHUNK;
     var start = fromBlock;
@@ -117,7 +153,7 @@
       progress(start, end, toBlock);
       var page;
       try {
-        page = await node.provider.getLogs({ address: address, topics: [null, topic], fromBlock: start, toBlock: end });
+        page = await node.provider.getLogs({ address: address, topics: topics, fromBlock: start, toBlock: end });
       } catch (error) {
         if (size > 1) {
           size = Math.max(1, Math.floor(size / 2));
@@ -132,8 +168,10 @@
     found.sort(function (a, b) { return a.blockNumber - b.blockNumber || a.index - b.index; });
     var decoded = [];
     found.forEach(function (log) {
-      var parsed = node.iface.parseLog({ topics: log.topics, data: log.data });
-      if (parsed) decoded.push({ name: parsed.name, args: parsed.args, block: log.blockNumber, tx: log.transactionHash });
+      var parsed = iface.parseLog({ topics: log.topics, data: log.data });
+      if (parsed) {
+        decoded.push({ name: parsed.name, args: parsed.args, block: log.blockNumber, index: log.index, tx: log.transactionHash });
+      }
     });
     return decoded;
   }
@@ -163,6 +201,7 @@
     VerifyError: VerifyError,
     connect: connect,
     roundLogs: roundLogs,
+    pledgeLogs: pledgeLogs,
     roundViews: roundViews,
     headBlock: headBlock,
     isAddress: function (value) { return ethers.isAddress(value); },

@@ -1,15 +1,38 @@
 /* A round recounted from its events alone (docs/voting.md): the rules fixed at opening, the projects and
    their screening, each resident's latest ballot (an empty one is a withdrawal), then every project's
-   weight, credits and supporters, and the allocation by the round's rule. */
+   weight, credits and supporters, and the allocation by the round's rule; under the co-financing rule each
+   ask counts only its gap, the ask minus the money pledged to the project (docs/cofinancing.md). */
 (function (root) {
   "use strict";
   var R = root.CTSVerifyRules;
   var ZERO = BigInt(0);
 
-  /** `logs`: decoded events of one round in chain order (CTSVerifyChain.roundLogs). */
-  function recount(logs) {
+  var MONEY = 1; // ICoFinancing's kind of a money pledge
+
+  /** Money pledged per project (Number -> BigInt): money pledges made, less those cancelled. Lapses come only
+      after finalisation, so they never change what the rule used. */
+  function pledgedMoney(pledges) {
+    var money = new Map();
+    var kept = new Map(); // pledge id (string) -> {project, value}, money pledges only
+    (pledges || []).forEach(function (log) {
+      var a = log.args;
+      if (log.name === "Pledged" && Number(a.kind) === MONEY) {
+        kept.set(a.pledgeId.toString(), { project: Number(a.projectId), value: BigInt(a.valueKopiyky) });
+        money.set(Number(a.projectId), (money.get(Number(a.projectId)) || ZERO) + BigInt(a.valueKopiyky));
+      } else if (log.name === "PledgeCancelled" && kept.has(a.pledgeId.toString())) {
+        var p = kept.get(a.pledgeId.toString());
+        money.set(p.project, money.get(p.project) - p.value);
+      }
+    });
+    return money;
+  }
+
+  /** `logs`: decoded events of one round in chain order (CTSVerifyChain.roundLogs); `pledges`: the round's
+      CoFinancing events (CTSVerifyChain.pledgeLogs), needed only for a co-financed round. */
+  function recount(logs, pledges) {
     var created = null;
     var rule = null;
+    var coFinanced = false;
     var projects = new Map(); // project id (Number) -> {ask, eligible}
     var ballots = new Map(); // resident id (string) -> {ids: [BigInt], credits: [BigInt]}
     var fundedEvents = new Map(); // project id -> {weight, amount}
@@ -21,9 +44,11 @@
         case "RoundCreated":
           created = a.params;
           rule = Number(a.params.rules.rule);
+          coFinanced = a.params.rules.coFinanced;
           break;
         case "RulesSet": // allowed only before voting opens: the latest one is the rule fixed at opening
           rule = Number(a.rules.rule);
+          coFinanced = a.rules.coFinanced;
           break;
         case "ProjectPitched":
           projects.set(Number(a.projectId), { ask: BigInt(a.askKopiyky), eligible: false });
@@ -68,7 +93,13 @@
       });
     });
     var weights = rows.map(function (r) { return r.eligible ? r.weight : ZERO; });
-    var asks = rows.map(function (r) { return r.eligible ? r.ask : ZERO; });
+    var money = coFinanced ? pledgedMoney(pledges) : new Map();
+    rows.forEach(function (r) {
+      var m = money.get(r.id) || ZERO;
+      r.pledged = m;
+      r.gap = m >= r.ask ? ZERO : r.ask - m;
+    });
+    var asks = rows.map(function (r) { return r.eligible ? r.gap : ZERO; });
     var fund = BigInt(created.fundKopiyky);
     var funded = cancelled ? rows.map(function () { return ZERO; }) : R.allocate(rule, fund, weights, asks);
     var total = ZERO;
@@ -79,6 +110,7 @@
     return {
       fund: fund,
       rule: rule,
+      coFinanced: coFinanced,
       projects: rows,
       voters: voters,
       escrow: escrow,

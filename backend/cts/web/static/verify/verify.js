@@ -161,6 +161,7 @@
     var intro = document.createElement("p");
     intro.textContent = say(T.read_at, { round: result.roundId.toString(), block: number(result.block), logs: number(result.logs) }) + " " +
       say(T.fund_rule, { fund: uah(counted.fund), rule: T.rules[counted.rule] || String(counted.rule) }) + " " +
+      (counted.coFinanced ? T.co_financed + " " : "") +
       (final ? T.finalised : counted.cancelled ? T.cancelled : T.not_finalised);
     out.appendChild(intro);
     var verdict = document.createElement("p");
@@ -192,7 +193,8 @@
       badge.textContent = bad ? T.disagrees : T.agrees;
       var note = section.appendChild(document.createElement("p"));
       note.className = "muted";
-      note.textContent = say(T.ask, { ask: uah(p.ask) }) + " · " + (p.eligible ? T.eligible : T.not_eligible);
+      note.textContent = say(T.ask, { ask: uah(p.ask) }) + " · " + (p.eligible ? T.eligible : T.not_eligible) +
+        (counted.coFinanced ? " · " + say(T.pledged_gap, { pledged: uah(p.pledged), gap: uah(p.gap) }) : "");
       if (eventDiffers) {
         var warn = section.appendChild(document.createElement("p"));
         warn.className = "differs";
@@ -251,7 +253,12 @@
     var logs = await Chain.roundLogs(node, manifest.vote, roundId, manifest.fromBlock, block, function (from, to, last) {
       statusBox.textContent = say(T.reading_logs, { from: number(from), to: number(to), last: number(last) });
     });
-    var counted = Recount.recount(logs);
+    var pledges = [];
+    if (views.round.params.rules.coFinanced) {
+      statusBox.textContent = T.reading_pledges;
+      pledges = await Chain.pledgeLogs(node, manifest.vote, roundId, manifest.fromBlock, block, function () {});
+    }
+    var counted = Recount.recount(logs, pledges);
     if (counted === null) throw new Chain.VerifyError("round_no_events", { round: roundText, from: String(manifest.fromBlock) });
     var published = await readPublished(value("verify-published-url"), value("verify-published"), roundId);
     show({ roundId: roundId, block: block, logs: logs.length, counted: counted, views: views, published: published });
