@@ -110,6 +110,7 @@ def sections(history: History, timestamp: int, slice_size: int = 5_000) -> Itera
             yield partial(_ballots, rnd, ballots[start : start + slice_size])
     yield partial(_fund, h)
     yield partial(_delivery, h)
+    yield partial(_cofinancing, h)
 
 
 def build_expectations(history: History, timestamp: int) -> Expectations:
@@ -271,7 +272,8 @@ def _rounds(h: History, timestamp: int, x: Expectations) -> None:
                 f"round {r.id}, project {project.id}, tally",
                 {"weight": tally.weight, "credits": tally.credits, "supporters": tally.supporters},
             )
-        allocation = r.allocation()
+        # The preview reads the money pledged now (a lapse after finalisation lowers it), as the view does.
+        allocation = r.allocation(h.cofinancing.pledged_money(r.id))
         preview = View("balancedVote", "previewAllocation", (r.id,))
         x.add(
             preview,
@@ -377,6 +379,29 @@ def _delivery(h: History, x: Expectations) -> None:
             f"delivery report {report.id}",
             {"openFlags": open_flags, "flags": len(report.flag_ids), "reportHash": report.report_hash},
         )
+
+
+def _cofinancing(h: History, x: Expectations) -> None:
+    """Partners and pledges counted, each pledge's state, the money pledged per project and each token's
+    escrow, as CoFinancing's views say them."""
+    c = h.cofinancing
+    x.add(View("coFinancing", "partnerCount"), "co-financing partners", len(c.partners))
+    x.add(View("coFinancing", "pledgeCount"), "co-financing pledges", len(c.pledges))
+    statuses = {"open": 1, "fulfilled": 2, "cancelled": 3, "lapsed": 4}
+    for pledge in c.pledges.values():
+        x.fields(
+            View("coFinancing", "pledgeOf", (pledge.id,)),
+            f"pledge {pledge.id}",
+            {"status": statuses[pledge.status], "valueKopiyky": pledge.value_kopiyky, "kind": pledge.kind},
+        )
+    for round_id, project_id in sorted({(p.round_id, p.project_id) for p in c.pledges.values()}):
+        x.add(
+            View("coFinancing", "pledgedMoney", (round_id, project_id)),
+            f"round {round_id}, project {project_id}: money pledged",
+            c.pledged_money(round_id).get(project_id, 0),
+        )
+    for token, amount in sorted(c.escrowed.items()):
+        x.add(View("coFinancing", "tokenEscrowed", (token,)), f"escrow of token {token}", amount)
 
 
 INTERNAL_CHECKS = 7

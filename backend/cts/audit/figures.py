@@ -152,6 +152,9 @@ def recomputed_figures(h: History, timestamp: int) -> dict[str, Any]:
             ],
         },
         "delivery": h.delivery.figures(timestamp),
+        "co_financing": h.cofinancing.figures(
+            {r.id: (r.fund_kopiyky, r.total_funded_kopiyky) for r in h.rounds.values()}
+        ),
         "roles": {
             CONTRACTS.get(contract, contract): {
                 role: sorted(checksum(holder) for holder in holders) for role, holders in roles.items()

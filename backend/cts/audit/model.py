@@ -7,6 +7,7 @@ the contracts' enum values (so they compare directly with the views); ``*_NAMES`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -195,6 +196,7 @@ class RoundRules:
     min_projects_per_ballot: int
     max_projects_per_ballot: int
     max_credits_per_project: int
+    co_financed: bool = False  # the vote fills only each project's ask minus the money pledged to it
 
     @classmethod
     def of(cls, rules: dict[str, Any]) -> RoundRules:
@@ -203,6 +205,7 @@ class RoundRules:
             min_projects_per_ballot=int(rules["minProjectsPerBallot"]),
             max_projects_per_ballot=int(rules["maxProjectsPerBallot"]),
             max_credits_per_project=int(rules["maxCreditsPerProject"]),
+            co_financed=bool(rules["coFinanced"]),
         )
 
 
@@ -266,13 +269,17 @@ class Round:
                 tally.supporters += 1
         return result
 
-    def allocation(self) -> dict[int, int]:
-        """Funded kopiyky per project by the round's rule, from the recomputed tallies."""
+    def allocation(self, pledged_money: Mapping[int, int] | None = None) -> dict[int, int]:
+        """Funded kopiyky per project by the round's rule, from the recomputed tallies. Under the co-financing
+        rule each ask counts only its gap: the ask minus `pledged_money` (per project, at finalisation)."""
         tallies = self.tallies()
         ids = range(1, len(self.projects) + 1)
         eligible = {i for i in ids if self.projects[i].status == PROJECT_ELIGIBLE}
         weights = [tallies[i].weight if i in eligible else 0 for i in ids]
         asks = [self.projects[i].ask_kopiyky if i in eligible else 0 for i in ids]
+        if self.rules.co_financed:
+            money = pledged_money or {}
+            asks = [ask - min(ask, money.get(i, 0)) for i, ask in zip(ids, asks, strict=True)]
         funded = allocate(self.rule, self.fund_kopiyky, weights, asks)
         return dict(zip(ids, funded, strict=True))
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cts.audit.abi import CONTRACTS, Event
+from cts.audit.cofinancing import CoFinancingHistory
 from cts.audit.delivery import DeliveryHistory
 from cts.audit.model import (
     CASE_APPROVED,
@@ -110,6 +111,8 @@ class History:
         self.loans: dict[int, Loan] = {}
         # delivery of funded projects (cts.audit.delivery)
         self.delivery = DeliveryHistory(self.anomalies)
+        # partners and pledges (cts.audit.cofinancing)
+        self.cofinancing = CoFinancingHistory(self.anomalies, self.chosen_by_vote)
 
         self._handlers: dict[tuple[str, str], Handler] = {
             ("registry", "ResidentAdded"): self._resident_added,
@@ -163,6 +166,7 @@ class History:
             ("fund", "LoanRepaid"): self._loan_repaid,
             ("fund", "LoanDefaulted"): self._loan_defaulted,
             ("delivery", "DeliveryPlanSet"): self._delivery_plan_set,
+            **{("coFinancing", name): self.cofinancing.apply for name in CoFinancingHistory.EVENTS},
             **{
                 ("delivery", name): self.delivery.apply
                 for name in (
@@ -477,7 +481,7 @@ class History:
         if rnd.allocated:
             return
         tallies = rnd.tallies()
-        allocation = rnd.allocation()
+        allocation = rnd.allocation(self.cofinancing.pledged_money(rnd.id) if rnd.rules.co_financed else None)
         events = self._funded_events.pop(rnd.id, {})
         for pid, funded in allocation.items():
             rnd.projects[pid].funded_kopiyky = funded
@@ -494,6 +498,22 @@ class History:
             self._expect(f"round {rnd.id}, project {pid}: funded (kopiyky)", 0, found_funded, event)
         rnd.total_funded_kopiyky = sum(allocation.values())
         rnd.allocated = True
+
+    def chosen_by_vote(self, round_id: int, project_id: int) -> bool:
+        """Whether the vote chose the project (CoFinancing.chosenByVote): its round finalised and the project
+        funded, or, under the co-financing rule, eligible, voted for, and covered by the money pledged."""
+        rnd = self.rounds.get(round_id)
+        if rnd is None or not rnd.finalised or project_id not in rnd.projects:
+            return False
+        project = rnd.projects[project_id]
+        if project.funded_kopiyky:
+            return True
+        return (
+            rnd.rules.co_financed
+            and project.status == PROJECT_ELIGIBLE
+            and rnd.tallies()[project_id].weight > 0
+            and self.cofinancing.pledged_money(round_id).get(project_id, 0) >= project.ask_kopiyky
+        )
 
     def _round_cancelled(self, e: Event) -> None:
         rnd = self.rounds[e.args["roundId"]]
