@@ -77,6 +77,14 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("delivery", "rejectReport"): COUNCIL,
     ("delivery", "answerFlag"): COUNCIL,
     ("delivery", "payTranche"): COUNCIL,
+    # Co-financing (docs/cofinancing.md): the council keeps the partners, the stablecoins it accepts and the
+    # pledges' fulfilments; anyone records a lapse. Partners' own pledges come with their accounts.
+    ("coFinancing", "registerPartner"): COUNCIL,
+    ("coFinancing", "setPartnerActive"): COUNCIL,
+    ("coFinancing", "acceptToken"): COUNCIL,
+    ("coFinancing", "fulfilPledge"): COUNCIL,
+    ("coFinancing", "releaseToken"): COUNCIL,
+    ("coFinancing", "lapsePledge"): EVERYONE,
 }
 
 

@@ -220,6 +220,45 @@ _REFUSALS: list[tuple[str, int, str]] = [
         "This signed request is not valid any more (used or wrongly signed).",
     ),
     ("ERC2771ForwarderExpiredRequest", 409, "This signed request has expired."),
+    # Co-financing (CoFinancing, docs/cofinancing.md).
+    ("CoFinancingUnauthorised", 403, "Only the council may do this for co-financing."),
+    ("CoFinancingAlreadyPartner", 409, "This account is already a partner of the hromada."),
+    ("CoFinancingUnknownPartner", 404, "There is no such partner."),
+    ("CoFinancingPartnerActiveUnchanged", 409, "The partner is already in that state."),
+    ("CoFinancingNotPartner", 403, "This account is not a partner of the hromada."),
+    ("CoFinancingPartnerInactive", 403, "This partner may not pledge now: the council stopped them."),
+    ("CoFinancingUnknownPledge", 404, "There is no such pledge."),
+    ("CoFinancingNotPledger", 403, "Only the partner who made this pledge may withdraw it."),
+    (
+        "CoFinancingPledgeNotOpen",
+        409,
+        "This pledge is no longer open: it was fulfilled, withdrawn or lapsed.",
+    ),
+    ("CoFinancingRoundClosed", 409, "The round is over: it takes no more pledges."),
+    ("CoFinancingMoneyFrozen", 409, "Money pledges are made and withdrawn only before voting opens."),
+    ("CoFinancingProjectIneligible", 409, "The council screened this project out: it takes no pledges."),
+    ("CoFinancingReceiptUsed", 409, "This receipt was already used for another pledge."),
+    ("CoFinancingUnconditional", 409, "Only a pledge made on condition of the vote lapses."),
+    ("CoFinancingRoundNotClosed", 409, "A pledge lapses only once the round is finalised or cancelled."),
+    ("CoFinancingProjectChosen", 409, "The vote chose this project: its pledges stand."),
+    ("CoFinancingProjectNotChosen", 409, "The escrow is paid out only once the vote has chosen the project."),
+    ("CoFinancingTokenNotAccepted", 409, "The council does not accept pledges in this token."),
+    ("CoFinancingTokenUnchanged", 409, "The token is already in that state."),
+    (
+        "CoFinancingTokenAmountMismatch",
+        422,
+        "This token delivers less than is sent: it cannot be used for a pledge.",
+    ),
+    (
+        "CoFinancingWrongPledgeKind",
+        409,
+        "A stablecoin pledge is paid out from its escrow; other pledges are recorded fulfilled.",
+    ),
+    (
+        "CoFinancingEscrowLocked",
+        409,
+        "The round is finalised: the escrow now goes to the project or back by its lapse.",
+    ),
 ]
 
 

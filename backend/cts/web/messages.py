@@ -220,6 +220,38 @@ def error_messages(t: Translator) -> dict[str, str]:
         "community_fund_project_has_plan": _(
             "This project has a delivery plan: it is paid milestone by milestone."
         ),
+        "co_financing_unauthorised": _("Only the council may do this for co-financing."),
+        "co_financing_already_partner": _("This account is already a partner of the hromada."),
+        "co_financing_unknown_partner": _("There is no such partner."),
+        "co_financing_partner_active_unchanged": _("The partner is already in that state."),
+        "co_financing_not_partner": _("This account is not a partner of the hromada."),
+        "co_financing_partner_inactive": _("This partner may not pledge now: the council stopped them."),
+        "co_financing_unknown_pledge": _("There is no such pledge."),
+        "co_financing_not_pledger": _("Only the partner who made this pledge may withdraw it."),
+        "co_financing_pledge_not_open": _(
+            "This pledge is no longer open: it was fulfilled, withdrawn or lapsed."
+        ),
+        "co_financing_round_closed": _("The round is over: it takes no more pledges."),
+        "co_financing_money_frozen": _("Money pledges are made and withdrawn only before voting opens."),
+        "co_financing_project_ineligible": _("The council screened this project out: it takes no pledges."),
+        "co_financing_receipt_used": _("This receipt was already used for another pledge."),
+        "co_financing_unconditional": _("Only a pledge made on condition of the vote lapses."),
+        "co_financing_round_not_closed": _("A pledge lapses only once the round is finalised or cancelled."),
+        "co_financing_project_chosen": _("The vote chose this project: its pledges stand."),
+        "co_financing_project_not_chosen": _(
+            "The escrow is paid out only once the vote has chosen the project."
+        ),
+        "co_financing_token_not_accepted": _("The council does not accept pledges in this token."),
+        "co_financing_token_unchanged": _("The token is already in that state."),
+        "co_financing_token_amount_mismatch": _(
+            "This token delivers less than is sent: it cannot be used for a pledge."
+        ),
+        "co_financing_wrong_pledge_kind": _(
+            "A stablecoin pledge is paid out from its escrow; other pledges are recorded fulfilled."
+        ),
+        "co_financing_escrow_locked": _(
+            "The round is finalised: the escrow now goes to the project or back by its lapse."
+        ),
         "rv_token_recipient_not_resident": _("The recipient is not an active resident."),
         "erc2771_forwarder_invalid_signer": _("This signed request is not valid any more."),
         "erc2771_forwarder_expired_request": _("This signed request has expired."),

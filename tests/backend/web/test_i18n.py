@@ -206,6 +206,7 @@ def test_every_contract_error_has_a_message_and_one_a_person_can_cause_has_its_o
         "BalancedVote",
         "CommunityFund",
         "ProjectDelivery",
+        "CoFinancing",
     ):
         for item in load_artifact(artifact).abi:
             if item.get("type") == "error":

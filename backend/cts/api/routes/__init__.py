@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from cts.api.routes import actions, auth, budgets, delivery, hromadas, issues, journals, users, wallet
+from cts.api.routes import (
+    actions,
+    auth,
+    budgets,
+    cofinancing,
+    delivery,
+    hromadas,
+    issues,
+    journals,
+    users,
+    wallet,
+)
 
 api_router = APIRouter()
 api_router.include_router(auth.router)
@@ -13,6 +24,7 @@ api_router.include_router(budgets.router)
 api_router.include_router(actions.router)
 api_router.include_router(actions.status_router)
 api_router.include_router(delivery.router)
+api_router.include_router(cofinancing.router)
 api_router.include_router(wallet.router)
 api_router.include_router(journals.router)
 api_router.include_router(issues.router)
