@@ -36,7 +36,8 @@ ASKS = [150_000, 250_000, 400_000, 100_000]
 ELIGIBLE_PROJECTS = [True, True, True, False]  # project 4 is screened out
 PROJECTS = len(ASKS)
 FUND = 500_000
-ROUND_RULES = {  # round id -> (rule, fewest projects per ballot, most, most credits per project (0: no cap))
+# round id -> (rule, fewest projects per ballot, most, most credits per project (0: no cap), co-financed)
+ROUND_RULES = {
     1: rules(QUADRATIC_FUNDING, 1, 3, 0),
     2: rules(PROPORTIONAL_TO_WEIGHT, 1, 4, 12),
     3: rules(GREEDY_BY_WEIGHT, 2, 4, 0),
@@ -161,7 +162,7 @@ class StateMachine:
         account = self.address[resident_id].address.lower()
         if self.status[resident_id] != ACTIVE:
             return f"ResidentRegistryNotActive: {account}, {self.status[resident_id]}"
-        _, fewest, most, cap = ROUND_RULES[round_id]
+        _, fewest, most, cap, _ = ROUND_RULES[round_id]
         if not ids:
             return "BalancedVoteEmptyBallot: "
         if len(ids) != len(credits):

@@ -155,7 +155,7 @@ def test_deploy_resume_rerun_then_relay_and_audit(
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     partial = json.loads(manifest_path.read_text())
-    assert 3 <= len(partial["shared"]) < 7 and not partial["hromadas"]
+    assert 3 <= len(partial["shared"]) < 9 and not partial["hromadas"]  # of 9: forwarder, 7, factory
     # The kill may land while Brownie rewrites its own record of deployments (build/deployments/map.json,
     # written in place), and resuming then stopped at "JSONDecodeError: Expected object or value" before
     # scripts/deploy.py ran. Leave the record cut short, as such a kill does, every time.
@@ -175,6 +175,7 @@ def test_deploy_resume_rerun_then_relay_and_audit(
         "BalancedVote",
         "CommunityFund",
         "ProjectDelivery",
+        "CoFinancing",
         "HromadaFactory",
     }
     for entry in manifest["shared"].values():

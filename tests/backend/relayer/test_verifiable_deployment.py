@@ -38,6 +38,7 @@ SHARED = {
     "BalancedVote",
     "CommunityFund",
     "ProjectDelivery",
+    "CoFinancing",
     "HromadaFactory",
 }
 # The request body of POST /v2/verify/{chainId}/{address} (Sourcify's apiv2.yaml, StdJSONVerificationRequest).
@@ -222,7 +223,7 @@ def test_verify_deployment_finds_every_address_runs_the_published_source(deploye
     lines = done.stdout.splitlines()
     for name in SHARED:
         assert any(line.split()[0] == name and "identical" in line for line in lines), done.stdout
-    assert sum("EIP-1167 clone of" in line for line in lines) == 6  # the six, ProjectDelivery among them
+    assert sum("EIP-1167 clone of" in line for line in lines) == 7  # the seven, CoFinancing among them
     assert any("HromadaFactory wiring" in line and "clones the manifest's" in line for line in lines)
 
 
