@@ -15,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 from test_browser import LANGUAGES, open_phone, sign_in
 from test_offline_sync import coordinator_ready
-from web_helpers import REPO_ROOT, Served, Shots
+from web_helpers import SCREENSHOTS, Served, Shots
 
 from cts.models import Language, RelayAction
 from cts.web.demo import picture
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-DOCS = REPO_ROOT / "docs"
 CACHED_PAGES = """async () => {
   const cache = await caches.open("cts-pages-v1");
   return (await cache.keys()).map((request) => new URL(request.url).pathname);
@@ -90,8 +89,10 @@ def actions(served: Served, kind: str) -> int:
 
 
 def keep_shot(page: Page, name: str) -> None:
-    """A screenshot worth keeping in docs/ (listed in docs/pages.md)."""
-    path = DOCS / f"{name}.png"
+    """A screenshot worth keeping in docs/ (listed in docs/pages.md), saved under var/screenshots/docs/ and
+    copied to docs/ by hand: a test run leaves the checkout as it found it."""
+    path = SCREENSHOTS / "docs" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 0
 
