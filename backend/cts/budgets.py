@@ -40,6 +40,7 @@ DEFAULT_SHARE_PERCENT = {
     Role.VERIFIER: 60,
     Role.COUNCIL: 60,
     Role.AUDITOR: 0,  # auditors read; they send nothing
+    Role.PARTNER: 20,  # a few pledges and cancellations per round
 }
 
 

@@ -175,6 +175,7 @@ VerifierUser = Annotated[User, Depends(require_roles(Role.VERIFIER, Role.COORDIN
 CoordinatorUser = Annotated[User, Depends(require_roles(Role.COORDINATOR))]
 CouncilUser = Annotated[User, Depends(require_roles(Role.COUNCIL))]
 AuditorUser = Annotated[User, Depends(require_roles(Role.AUDITOR))]
+PartnerUser = Annotated[User, Depends(require_roles(Role.PARTNER))]
 MemberUser = Annotated[User, Depends(require_roles(*Role))]
 
 

@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     COUNCIL = "council"
     AUDITOR = "auditor"
+    PARTNER = "partner"  # a business, the local budget, an NGO, a donor (docs/cofinancing.md)
 
 
 class Language(enum.StrEnum):

@@ -21,6 +21,7 @@ RESIDENTS = frozenset({Role.RESIDENT})
 VERIFIERS = frozenset({Role.VERIFIER, Role.COORDINATOR})
 COORDINATORS = frozenset({Role.COORDINATOR})
 COUNCIL = frozenset({Role.COUNCIL})
+PARTNERS = frozenset({Role.PARTNER})
 
 # (contract key, function name) -> roles that may have the relayer send it.
 SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
@@ -85,6 +86,11 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("coFinancing", "fulfilPledge"): COUNCIL,
     ("coFinancing", "releaseToken"): COUNCIL,
     ("coFinancing", "lapsePledge"): EVERYONE,
+    # A partner with a custodial account pledges and withdraws through the service; the contract checks that
+    # the sender is a registered, active partner. A stablecoin pledge needs the partner's own wallet (the
+    # token's approve is a call to another contract, which the relayer never pays for).
+    ("coFinancing", "pledge"): PARTNERS,
+    ("coFinancing", "cancelPledge"): PARTNERS,
 }
 
 

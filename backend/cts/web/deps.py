@@ -75,6 +75,12 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
         ("/public", "public"),
     ],
     Role.AUDITOR: [("/public", "public"), ("/rounds", "rounds")],
+    Role.PARTNER: [
+        ("/partner", "partner"),
+        ("/rounds", "rounds"),
+        ("/issues", "issues"),
+        ("/public", "public"),
+    ],
 }
 
 
@@ -449,6 +455,7 @@ ResidentPage = Annotated[Page, Depends(require_page_roles(Role.RESIDENT))]
 VerifierPage = Annotated[Page, Depends(require_page_roles(Role.VERIFIER, Role.COORDINATOR))]
 CoordinatorPage = Annotated[Page, Depends(require_page_roles(Role.COORDINATOR))]
 CouncilPage = Annotated[Page, Depends(require_page_roles(Role.COUNCIL))]
+PartnerPage = Annotated[Page, Depends(require_page_roles(Role.PARTNER))]
 
 
 class PayloadTooLarge(Exception):
@@ -511,6 +518,7 @@ __all__ = [
     "FormDep",
     "Page",
     "PageDep",
+    "PartnerPage",
     "ReaderDep",
     "ResidentPage",
     "SignedInPage",

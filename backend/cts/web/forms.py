@@ -35,6 +35,7 @@ from starlette.datastructures import FormData, UploadFile
 from cts.api.idempotency import find_idempotency_record
 from cts.errors import CTSError, ServiceUnavailableError
 from cts.models import IdempotencyRecord
+from cts.relayer.schemas import _address
 
 if TYPE_CHECKING:
     from cts.web.deps import Page
@@ -206,6 +207,25 @@ class SubmittedForm:
         elif amount > maximum:
             self.error(name, self.t.gettext("At most %(max)s.", max=self.t.uah(maximum)))
         return amount
+
+    def address(self, name: str, *, required: bool = True) -> str:
+        """A wallet address (0x and 40 hex digits), checksummed; a mixed-case one with a wrong checksum is a
+        typo and refused, never corrected."""
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.error(name, self.t.gettext("Fill in this field."))
+            return ""
+        try:
+            return _address(value)
+        except ValueError:
+            self.error(
+                name,
+                self.t.gettext(
+                    "Enter a wallet address: 0x and 40 letters a–f or digits, exactly as the wallet shows it."
+                ),
+            )
+            return ""
 
     def choice(self, name: str, options: Iterable[str], *, required: bool = True) -> str:
         value = self.raw(name)

@@ -318,6 +318,14 @@ def action_kinds(t: Translator) -> dict[str, str]:
         "cancelLoan": _("Cancelling a loan"),
         "markDefaulted": _("Writing off a loan"),
         "settleCase": _("Settling a case"),
+        "registerPartner": _("Registering a partner"),
+        "setPartnerActive": _("Changing whether a partner may pledge"),
+        "pledge": _("Pledging to a project"),
+        "cancelPledge": _("Withdrawing a pledge"),
+        "fulfilPledge": _("Recording a pledge fulfilled"),
+        "lapsePledge": _("Recording a pledge lapsed"),
+        "acceptToken": _("Accepting a stablecoin"),
+        "releaseToken": _("Paying out a stablecoin escrow"),
     }
 
 
@@ -344,6 +352,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "signout": pgettext("navigation", "Sign out"),
             "hromadas": pgettext("navigation", "My hromadas"),
             "issues": pgettext("navigation", "Issues"),
+            "partner": pgettext("navigation", "My pledges"),
         },
         "role": {
             "resident": pgettext("role", "resident"),
@@ -351,6 +360,7 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "coordinator": pgettext("role", "coordinator"),
             "council": pgettext("role", "council"),
             "auditor": pgettext("role", "auditor"),
+            "partner": pgettext("role", "partner"),
         },
         "notice": {
             "already_sent": _("This form was already sent — nothing was done twice. Here is the result."),
@@ -452,6 +462,28 @@ def labels(t: Translator) -> dict[str, dict[str, str]]:
             "repaid": pgettext("loan state", "repaid"),
             "defaulted": pgettext("loan state", "written off"),
             "cancelled": pgettext("loan state", "cancelled"),
+        },
+        # Co-financing (docs/cofinancing.md): a partner's sector, what a pledge gives, and where it stands.
+        "sector": {
+            "business": pgettext("partner sector", "Business"),
+            "local_budget": pgettext("partner sector", "Local budget"),
+            "ngo": pgettext("partner sector", "NGO"),
+            "donor": pgettext("partner sector", "International donor"),
+            "diaspora": pgettext("partner sector", "Diaspora"),
+        },
+        "pledge_kind": {
+            "money": pgettext("pledge kind", "Money"),
+            "materials": pgettext("pledge kind", "Materials"),
+            "equipment": pgettext("pledge kind", "Equipment"),
+            "labour": pgettext("pledge kind", "Labour hours"),
+            "premises": pgettext("pledge kind", "Premises"),
+            "stablecoin": pgettext("pledge kind", "Stablecoin"),
+        },
+        "pledge": {
+            "open": pgettext("pledge state", "open"),
+            "fulfilled": pgettext("pledge state", "fulfilled"),
+            "cancelled": pgettext("pledge state", "withdrawn"),
+            "lapsed": pgettext("pledge state", "lapsed"),
         },
         "ledger": {
             "deposits": pgettext("fund ledger", "Deposits in all"),

@@ -19,7 +19,7 @@ from cts.core.db import (
     normalize_database_url,
     upgrade_database,
 )
-from cts.models import AuthSession, User
+from cts.models import AuthSession, Hromada, Role, User
 
 TABLES = {
     "users",
@@ -47,7 +47,7 @@ TABLES = {
     "issue_photos",
     "issue_endorsements",
 }
-HEAD_REVISION = "0010_delivery_comments"
+HEAD_REVISION = "0011_partner_role"
 
 
 @pytest.fixture
@@ -156,5 +156,36 @@ def test_postgresql_migrates_and_agrees_with_the_models(postgres_database_url: s
             session.commit()
             assert session.scalars(select(User.preferred_language)).one() == "uk"
             assert session.scalars(select(User.is_disabled)).one() is False
+    finally:
+        engine.dispose()
+
+
+def _role_check(engine: Engine) -> None:
+    """The database itself admits every role of the code (a partner too, since 0011) and nothing else."""
+    with build_session_factory(engine)() as session:
+        session.add(User(id=1, email="p@example.org", password_hash="x", display_name="P"))
+        session.add(Hromada(id=1, slug="h", name="H", chain_id=1, daily_gas_budget=1))
+        session.commit()
+    insert = text(
+        "INSERT INTO memberships (id, user_id, hromada_id, role, created_at) VALUES (:id, 1, 1, :role, :now)"
+    )
+    for number, role in enumerate(Role, start=1):
+        with engine.begin() as connection:
+            connection.execute(insert, {"id": number, "role": role.value, "now": datetime.now(UTC)})
+            connection.execute(text("DELETE FROM memberships"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"id": 99, "role": "mayor", "now": datetime.now(UTC)})
+
+
+def test_every_role_and_only_those_is_admitted_by_sqlite(engine: Engine) -> None:
+    _role_check(engine)
+
+
+@pytest.mark.postgres
+def test_every_role_and_only_those_is_admitted_by_postgresql(postgres_database_url: str) -> None:
+    upgrade_database(postgres_database_url)
+    engine = build_engine(postgres_database_url)
+    try:
+        _role_check(engine)
     finally:
         engine.dispose()

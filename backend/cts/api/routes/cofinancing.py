@@ -1,22 +1,25 @@
 """Co-financing, sponsored by the relayer (docs/cofinancing.md): the council registers partners, (de)activates
 them, accepts stablecoins, records pledges fulfilled and releases a stablecoin escrow to a project's payee;
-anyone records the lapse of a conditional pledge whose project the vote did not choose.
+a partner with a custodial account pledges and withdraws a pledge; anyone records the lapse of a conditional
+pledge whose project the vote did not choose.
 
 Each endpoint simulates and queues one CoFinancing call and answers 202 with the action to follow, as the
 other actions do; the contract's own refusals (a money pledge frozen, a project the vote chose, a receipt
-used before) come back as clear errors with nothing queued. Partners' own pledges come with their accounts."""
+used before) come back as clear errors with nothing queued. A partner with their own wallet calls CoFinancing
+directly (or through signed requests) and pays their own gas."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from cts.api.deps import CouncilUser, MemberUser, RelayerDep, SessionDep
+from cts.api.deps import CouncilUser, MemberUser, PartnerUser, RelayerDep, SessionDep
 from cts.api.idempotency import IdempotencyDep
 from cts.api.routes.actions import ACTION_ERRORS, QUEUED, _b32, _queue
 from cts.relayer.cofinancing_schemas import (
     EscrowRelease,
     PartnerActivity,
     PartnerRegistration,
+    PledgeCreate,
     PledgeFulfilment,
     TokenAcceptance,
 )
@@ -121,4 +124,42 @@ def lapse_pledge(
 ) -> Response:
     """Record the lapse of a conditional pledge whose project the vote did not choose (anyone here may)."""
     function = relayer.chain.hromada.co_financing.functions.lapsePledge(pledge_id)
+    return _queue(relayer, session, user, idempotency, function)
+
+
+@router.post("/pledges", status_code=QUEUED, response_model=ActionPublic, responses=ACTION_ERRORS)
+def pledge(
+    body: PledgeCreate,
+    user: PartnerUser,
+    session: SessionDep,
+    relayer: RelayerDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """Pledge money or resources in kind to a project (a registered, active partner)."""
+    function = relayer.chain.hromada.co_financing.functions.pledge(
+        body.round_id,
+        body.project_id,
+        body.kind,
+        body.value_kopiyky,
+        body.conditional,
+        _b32(body.agreement_hash),
+    )
+    return _queue(relayer, session, user, idempotency, function)
+
+
+@router.post(
+    "/pledges/{pledge_id}/cancellation",
+    status_code=QUEUED,
+    response_model=ActionPublic,
+    responses=ACTION_ERRORS,
+)
+def cancel_pledge(
+    pledge_id: IdParam,
+    user: PartnerUser,
+    session: SessionDep,
+    relayer: RelayerDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """Withdraw one's own open pledge (money only until voting opens)."""
+    function = relayer.chain.hromada.co_financing.functions.cancelPledge(pledge_id)
     return _queue(relayer, session, user, idempotency, function)

@@ -308,6 +308,7 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
         min_per_ballot = form.integer("min_per_ballot", minimum=1, maximum=128)
         max_per_ballot = form.integer("max_per_ballot", minimum=1, maximum=128)
         max_credits = form.integer("max_credits", minimum=0, maximum=MAX_RV)
+        co_financed = form.raw("co_financed") == "1"
         if min_per_ballot and max_per_ballot and min_per_ballot > max_per_ballot:
             form.error("max_per_ballot", form.t.gettext("Must be at least the fewest."))
         if max_projects and max_per_ballot > max_projects:
@@ -325,8 +326,7 @@ def create_round(page: CouncilPage, form: FormDep, reader: ReaderDep, relayer: R
             screen_end + vote_days * DAY,
             max_projects,
             digest,
-            # The co-financing rule comes to this form with the partners' pages (docs/cofinancing.md).
-            (rule, min_per_ballot, max_per_ballot, max_credits, False),
+            (rule, min_per_ballot, max_per_ballot, max_credits, co_financed),
         )
         return queue(page, relayer, relayer.chain.hromada.vote.functions.createRound(params))
 
