@@ -81,6 +81,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--site", default="", metavar="URL", help="the hromada's pages, for the report's link back to them"
     )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="the service's database (its CTS_DATABASE_URL: sqlite:///path or postgresql://...), read only "
+        "to add the hromada's community issues per affected group; they are the service's records, not the "
+        "chain's, so the audit does not check them. Without it the report reads the chain alone",
+    )
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,7 +159,8 @@ def report_command(args: argparse.Namespace, presenter: ReportPresenter) -> int:
                 track_series=True,
                 delivery_files=args.delivery_files,
             )
-            html_path, json_path = write_report(client, result, args.out, presenter)
+            issues = presenter.issues_by_group(args.database, result.hromada) if args.database else None
+            html_path, json_path = write_report(client, result, args.out, presenter, issues)
     except AuditError as error:
         return _fail("report", error)
     verdict = (

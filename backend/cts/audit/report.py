@@ -3,12 +3,15 @@
 The HTML makes no request of its own: styles are inline and charts are inline SVG. It shows the audit's
 verdict (and every difference), RV issued by programme over time, each round's weights, asks and funded
 amounts beside what the Method of Equal Shares would have funded, the fund's capital by bucket over time,
-the impact ratio per cycle and over time, and the delivery of funded projects (funded, reported, accepted and
-paid per planned project, each milestone, and what the audit found about them).
+the impact ratio per cycle and over time, the delivery of funded projects (funded, reported, accepted and
+paid per planned project, each milestone, and what the audit found about them), and co-financing (per sector
+pledged and fulfilled, per round the leverage). Given the service's counts of community issues per affected
+group (`cts report --database`), it shows them too, as the service's records: they are not on the chain.
 
-The figures and charts are computed here; the words, number and date formats and the page itself come
-from a `ReportPresenter` the caller gives (the web pages' catalogs, cts.web.audit_report), so that the
-audit imports nothing of the service (tests/backend/audit/test_independence.py).
+The figures and the time-series charts are computed here; the words, number and date formats, the page
+itself, its two plain bar charts (co-financing by sector, issues by group) and the reading of the service's
+database come from a `ReportPresenter` the caller gives (the web pages' catalogs, cts.web.audit_report), so
+that the audit imports nothing of the service (tests/backend/audit/test_independence.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cts.audit.audit import AuditResult
+from cts.audit.errors import AuditError
+from cts.audit.locate import Hromada
 from cts.audit.mes import EqualSharesOutcome, equal_shares
 from cts.audit.model import PROJECT_ELIGIBLE, jsonable
 from cts.audit.plots import (
@@ -33,8 +38,13 @@ from cts.audit.rpc import RpcClient
 from cts.audit.rules import AllocationRule, impact_ratio_bps
 
 
+class ServiceDataError(AuditError):
+    """Raised when the service's data the report was given (its database) cannot be read for the hromada."""
+
+
 class ReportPresenter(Protocol):
-    """The report's language: the charts' words, their time zone, and the page rendered from the figures."""
+    """The report's language: the charts' words, their time zone, and the page rendered from the figures;
+    and, being the service's side, what the service's database says beyond the chain."""
 
     tz: tzinfo
 
@@ -46,11 +56,20 @@ class ReportPresenter(Protocol):
         """The HTML page of the report's figures."""
         ...
 
+    def issues_by_group(self, database_url: str, hromada: Hromada) -> dict[str, Any]:
+        """The hromada's community issues per affected group, from the service's database (ServiceDataError
+        when it cannot be read or does not know the hromada)."""
+        ...
+
 
 def build_report(
-    client: RpcClient, result: AuditResult, presenter: ReportPresenter
+    client: RpcClient,
+    result: AuditResult,
+    presenter: ReportPresenter,
+    issues_by_group: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The HTML page and the JSON document of a finished audit (run with track_series=True)."""
+    """The HTML page and the JSON document of a finished audit (run with track_series=True); with the
+    service's issue counts (ReportPresenter.issues_by_group) when there are any to show."""
     words, tz = presenter.words, presenter.tz
     history = result.history
     series = history.series
@@ -107,6 +126,7 @@ def build_report(
             {**f.to_json(), "kind_label": words(f.kind.replace("_", " "))} for f in result.findings
         ],
         "receipts": result.receipts,
+        "issues_by_group": issues_by_group,
     }
     html = presenter.render(context)
     document = {
@@ -121,14 +141,20 @@ def build_report(
                 [b, stamps[b], impact_ratio_bps(value, issued)] for b, value, issued in impact
             ],
         },
+        # The service's records, not the chain's (null when the report was not given the database).
+        "issues_by_group": issues_by_group,
     }
     return html, jsonable(document)
 
 
 def write_report(
-    client: RpcClient, result: AuditResult, out_dir: Path, presenter: ReportPresenter
+    client: RpcClient,
+    result: AuditResult,
+    out_dir: Path,
+    presenter: ReportPresenter,
+    issues_by_group: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
-    html, document = build_report(client, result, presenter)
+    html, document = build_report(client, result, presenter, issues_by_group)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, json_path = out_dir / "report.html", out_dir / "report.json"
     html_path.write_text(html, encoding="utf-8")

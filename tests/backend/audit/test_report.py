@@ -53,6 +53,18 @@ def test_the_report_is_one_self_contained_page_with_its_charts(report_dir: Path)
         assert heading in html
 
 
+def test_a_hromada_without_partners_or_a_database_has_no_co_financing_or_issues_section(
+    report_dir: Path,
+) -> None:
+    """Co-financing and issues are tested in test_report_cofinancing.py; here they are left out cleanly."""
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "Co-financing" not in html and 'data-chart="co-financing-chart"' not in html
+    assert "Community issues" not in html and 'data-chart="issues-chart"' not in html
+    document = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    assert document["audit"]["figures"]["co_financing"]["pledges"] == 0
+    assert document["issues_by_group"] is None
+
+
 def test_the_report_json_holds_the_audit_figures_and_the_equal_shares_comparison(
     report_dir: Path, honest: HonestHistory, rpc_url: str, tmp_path: Path
 ) -> None:
