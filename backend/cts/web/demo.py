@@ -52,6 +52,8 @@ from cts.models import ActionStatus, Hromada, Language, RelayAction, Role, User
 from cts.relayer.service import Call, RelayerService, identity_hash
 from cts.relayer.worker import RelayerWorker
 from cts.schemas import UserRegister
+from cts.web.demo_cofinancing import DIASPORA_ACCOUNT_INDEX, CoFinancingDemo, partner_people
+from cts.web.demo_villages import seed_village_issue
 from cts.web.files import Document, DocumentStore, EvidenceStore
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (the demo's published password, printed for everyone)
@@ -190,7 +192,7 @@ class DemoResult:
         for hromada in self.hromadas:
             lines.append(f"{hromada.name}" + (f"   open {base_url}/h/{hromada.slug}" if base_url else ""))
             for login in hromada.logins:
-                lines.append(f"  {login.role.value:<12} {login.name:<20} {login.login:<28} {login.password}")
+                lines.append(f"  {login.role.value:<12} {login.name:<28} {login.login:<30} {login.password}")
         return lines + self.notes
 
 
@@ -211,6 +213,8 @@ PEOPLE: list[tuple[Role, str, str]] = [
     (Role.RESIDENT, "Оксана Мельник", "oksana@{h}.demo.example"),
     # Signed up, not yet registered by the council:
     (Role.RESIDENT, "Андрій Лисенко", "andriy@{h}.demo.example"),
+    # Partners with custodial accounts: a business, the local budget, an NGO (cts.web.demo_cofinancing).
+    *partner_people(),
 ]
 # Phone logins work too: the first hromada's Oksana signs in with her phone number.
 PHONE_LOGINS = {"oksana@{h}.demo.example": "+380671234567"}
@@ -277,8 +281,10 @@ def seed_demo(
     say: Callable[[str], None] = print,
 ) -> DemoResult:
     """Make the demo's hromadas (see the module's docstring): each with its staff and residents, capital,
-    programmes, cases and a round open for voting, on one service; a person with a role in two of them;
-    and a displaced resident whose record moved from the first to the second. Returns who can sign in."""
+    programmes, cases, a round open for voting, community issues, partners with their pledges and a
+    co-financed round open for pitching (cts.web.demo_cofinancing), on one service; a person with a role in
+    two of them; and a displaced resident whose record moved from the first to the second. Returns who can
+    sign in."""
     if settings.manifest_path is None:
         raise DemoError("the demo writes its manifest to settings.manifest_path: set it")
     chosen = hromadas or PILOT_HROMADAS
@@ -287,7 +293,7 @@ def seed_demo(
     manifest = Manifest(chain_id=shared.chain_id, shared=shared.shared, hromadas={}, deployer=shared.deployer)
     seeded: list[tuple[HromadaLogins, dict[str, User]]] = []
     for number, (key, name) in enumerate(chosen):
-        say(f"{name}: the council, a verifier, a coordinator, an auditor and six residents")
+        say(f"{name}: the council, a verifier, a coordinator, an auditor, six residents and three partners")
         people: dict[str, User] = {}
         logins = HromadaLogins(slug=key, name=name)
         with factory() as session:
@@ -319,6 +325,8 @@ def seed_demo(
         relayer = relayer_for(settings, factory, key)
         driver = Driver(settings, factory, relayer, RelayerWorker(settings, factory, relayer.chain))
         residents = [people[pattern] for role, _, pattern in PEOPLE if role == Role.RESIDENT][:5]
+        partners = {pattern: people[pattern] for role, _, pattern in PEOPLE if role == Role.PARTNER}
+        co_financing = CoFinancingDemo(driver, settings, council, partners, _prefixed(say, name))
         try:
             logins.round_id = _seed(
                 driver,
@@ -328,11 +336,19 @@ def seed_demo(
                 people["coordinator@{h}.demo.example"],
                 residents,
                 _prefixed(say, name),
+                before_vote=co_financing.seed_voting_round,
             )
+            seed_demo_issues(factory, settings, hromada, residents, _prefixed(say, name))
+            seed_village_issue(factory, settings, hromada, residents, _prefixed(say, name))
+            # After the issues: the co-financed round's projects answer two of them.
+            co_financing.seed_cofinanced_round(residents)
         finally:
             assert driver.worker is not None
             driver.worker.release_leases()
-        seed_demo_issues(factory, settings, hromada, residents, _prefixed(say, name))
+        result.notes.append(
+            f"{name}: the diaspora partner pledges from its own wallet {co_financing.donor.address} "
+            f"(development account {DIASPORA_ACCOUNT_INDEX} of the local chain's mnemonic)."
+        )
         result.hromadas.append(logins)
         seeded.append((logins, people))
     if len(seeded) >= 2:
@@ -415,8 +431,10 @@ def _seed(
     coordinator: User,
     residents: list[User],
     say: Callable[[str], None],
+    before_vote: Callable[[int], None] | None = None,
 ) -> int:
-    """Seed one hromada; the id of its round open for voting."""
+    """Seed one hromada; the id of its round open for voting. ``before_vote(round_id)`` acts while the
+    round is screened, just before voting opens (when money can still be pledged to its projects)."""
     h = driver.hromada
     cases, vote, fund, registry = h.cases.functions, h.vote.functions, h.fund.functions, h.registry.functions
     documents, evidence = DocumentStore(settings), EvidenceStore(settings)
@@ -489,6 +507,8 @@ def _seed(
     travel(driver.w3, HOUR + 1)
     for project_id in range(1, len(PROJECTS) + 1):
         driver.do(council, vote.screenProject(round_id, project_id, True, 0))
+    if before_vote is not None:
+        before_vote(round_id)
     travel(driver.w3, HOUR + 1)
     say("three residents voted already; Olena has not")
     driver.do_all(
