@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import RelayEnv, h
+from conftest import PASSWORD, RelayEnv, h
 from test_actions_api import queued_count
 from test_delivery_actions import refused
 
 from cts.chain.client import Sender
+from cts.models import User
 
 MONEY, MATERIALS = 1, 2
 BUSINESS, DIASPORA = 1, 5
@@ -193,3 +194,55 @@ def test_only_the_council_keeps_partners_and_settles_pledges_and_bad_input_is_re
     assert env.act(council, "POST", "/api/pledges/0/lapse").status_code == 422
     assert env.act(council, "POST", "/api/pledges/1/release", {"to": account}).status_code == 422
     assert queued_count(env) == before
+
+
+def test_a_partner_with_a_custodial_account_pledges_and_withdraws_through_the_relayer(env: RelayEnv) -> None:
+    """The council makes the business an account with the partner role and registers its custodial wallet;
+    the relayer then sponsors its pledges, and refuses what the contract or the schema would refuse."""
+    alice, _bob = co_financed_round(env)
+    council, co = env.people.council, env.hromada.co_financing.functions
+    body = {"email": "budmaister@example.org", "password": PASSWORD, "display_name": "Будмайстер"}
+    created = env.act(council, "POST", "/api/users", {**body, "role": "partner"})
+    assert created.status_code == 201, created.text
+    with env.app.state.session_factory() as session:
+        business = session.get(User, created.json()["id"])
+        assert business is not None
+        account = business.wallet.address
+        session.expunge_all()
+    pledge = {
+        "round_id": 1,
+        "project_id": 1,
+        "kind": MONEY,
+        "value_kopiyky": 1_500,
+        "conditional": True,
+        "agreement_hash": h("agreement"),
+    }
+    # Not yet a partner on chain: the contract's refusal, named, nothing queued.
+    refused(env, business, "/api/pledges", pledge, 403, "co_financing_not_partner")
+    env.done(
+        council, "POST", "/api/partners", {"account": account, "sector": BUSINESS, "profile_hash": h("b")}
+    )
+    env.done(business, "POST", "/api/pledges", pledge)
+    assert co.pledgedMoney(1, 1).call() == 1_500
+    assert co.pledgeOf(1).call()[0] == 1  # partner 1, through the forwarder: not the relayer's sponsor
+    before = queued_count(env)
+    for wrong in (
+        {**pledge, "kind": 6},  # a stablecoin needs the partner's own wallet
+        {**pledge, "kind": 0},
+        {**pledge, "value_kopiyky": 0},
+        {**pledge, "value_kopiyky": -5},
+        {**pledge, "value_kopiyky": 2**128},
+        {**pledge, "round_id": 0},
+        {**pledge, "agreement_hash": "0x" + "00" * 32},
+        {**pledge, "conditional": "yes"},
+    ):
+        assert env.act(business, "POST", "/api/pledges", wrong).status_code == 422, wrong
+    assert env.act(alice, "POST", "/api/pledges", pledge).status_code == 403  # a resident is no partner
+    assert env.act(council, "POST", "/api/pledges/1/cancellation").status_code == 403
+    assert queued_count(env) == before
+    refused(env, business, "/api/pledges", {**pledge, "project_id": 9}, 404, "balanced_vote_unknown_project")
+
+    env.done(business, "POST", "/api/pledges/1/cancellation")
+    assert co.pledgeOf(1).call()[5] == 3  # cancelled
+    assert co.pledgedMoney(1, 1).call() == 0
+    refused(env, business, "/api/pledges/1/cancellation", None, 409, "co_financing_pledge_not_open")

@@ -42,7 +42,7 @@ from cts.web.routes.loans import schedule
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-ROLES = ("anonymous", "resident", "verifier", "coordinator", "council", "auditor")
+ROLES = ("anonymous", "resident", "verifier", "coordinator", "council", "auditor", "partner")
 # GET routes of the pages that answer with something other than a page: a file, JSON.
 NOT_PAGES = {
     "/h/{slug}/rounds/{round_id}/export.pb",  # a pabulib file
@@ -65,6 +65,7 @@ EMPTY_FORMS = [
     ("council", "/council/programmes", 'main form[action$="/council/programmes"]'),
     ("council", "/council/rounds", 'main form[action$="/council/rounds"]'),
     ("resident", "/issues/new", 'main form[action$="/issues/new"]'),
+    ("council", "/council/partners", 'main form[action$="/council/partners"]'),
 ]
 
 
@@ -164,6 +165,12 @@ class Site:
                 ("resident", f"{b}/rounds/{self.delivery_round}/projects/1/delivery/milestones/3/report")
             ],
             "/h/{slug}/council/issues/area": [("council", f"{b}/council/issues/area")],
+            # Co-financing: a business registered as a partner, with materials pledged to the voting round.
+            "/h/{slug}/council/partners": [("council", f"{b}/council/partners")],
+            "/h/{slug}/partner": [("partner", f"{b}/partner")],
+            "/h/{slug}/rounds/{round_id}/projects/{project_id}/pledge": [
+                ("partner", f"{b}/rounds/{r}/projects/1/pledge")
+            ],
         }
 
     def visits(self) -> dict[str, list[tuple[str, str]]]:
@@ -271,12 +278,14 @@ def _seed(served: Served) -> Site:
     assert action is not None
     journal_id = _import_journal(world, programme, waiting.email, now)
     _post_issue(world, author=waiting, endorser=voter)
+    _partner_pledges(world, round_id)
     logins = {
         "resident": voter.email,
         "verifier": people.verifier.email,
         "coordinator": people.coordinator.email,
         "council": people.council.email,
         "auditor": "auditor@example.org",
+        "partner": "partner@example.org",
     }
     return Site(
         served,
@@ -289,6 +298,22 @@ def _seed(served: Served) -> Site:
         logins,
         delivery_round,
     )
+
+
+def _partner_pledges(world: Any, round_id: int) -> None:
+    """A business with a custodial account, registered as a partner, that pledged materials to a project."""
+    factory = world.env.app.state.session_factory
+    with factory() as session:
+        partner = make_user(session, world.settings, "ТОВ Будмайстер", "partner@example.org", PASSWORD)
+        address = partner.wallet.address
+        hromada = world.env.hromada_row()
+    give_role(factory, partner, hromada, Role.PARTNER)
+    documents = DocumentStore(world.settings)
+    co = world.hromada.co_financing.functions
+    profile = documents.save(Document("ТОВ «Будмайстер»", "Будівельні матеріали, Рудки"))
+    world.driver.do(world.people.council, co.registerPartner(address, 1, profile))
+    what = documents.save(Document("Цемент, 40 мішків", "Договір № 12"))
+    world.driver.do(partner, co.pledge(round_id, 1, 2, 4_800_00, True, what))
 
 
 def _import_journal(world: Any, programme: int, resident_email: str, now: int) -> str:

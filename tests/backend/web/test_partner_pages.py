@@ -8,7 +8,8 @@ from partner_helpers import co_financed_round, follow, post_form, signed_up
 from sqlalchemy import select
 from web_helpers import World, sign_in
 
-from cts.models import Language, Membership, Role
+from cts.hromadas import get_hromada, grant_role
+from cts.models import Language, Membership, Role, User
 from cts.web.forms import MAX_KOPIYKY
 from cts.web.i18n import get_translator
 
@@ -16,6 +17,9 @@ BUSINESS, LOCAL_BUDGET = "1", "2"
 MONEY, MATERIALS, STABLECOIN = "1", "2", "6"
 
 uk = get_translator(Language.UK)
+WRONG_ADDRESS = uk.gettext(
+    "Enter a wallet address: 0x and 40 letters a–f or digits, exactly as the wallet shows it."
+)
 
 
 def role_of(world: World, user_id: int) -> Role | None:
@@ -120,6 +124,7 @@ def test_a_pledge_with_bad_fields_is_refused_with_reasons_and_nothing_is_sent(wo
 def test_registering_a_partner_refuses_a_wrong_account_and_grants_no_role(world: World) -> None:
     co = world.hromada.co_financing.functions
     resident = world.people.residents[0]
+    world.register(resident)  # a registered resident: their account cannot also be a partner's
     partner = signed_up(world, "bank@example.org", "Банк")
     sign_in(world.client, world.people.council.email)
     base = {"name": "Банк", "sector": BUSINESS}
@@ -129,11 +134,17 @@ def test_registering_a_partner_refuses_a_wrong_account_and_grants_no_role(world:
             {"login": partner.email, "address": world.w3.eth.accounts[17]},
             uk.gettext("Give either the partner's phone or e-mail, or their wallet address."),
         ),
-        ({"login": "nobody@example.org"}, uk.gettext("Nobody signs in with this phone or e-mail.")[:30]),
-        ({"address": "0x1234"}, uk.gettext("Enter a wallet address: 0x and 40 letters a–f or digits")[:30]),
+        (
+            {"login": "nobody@example.org"},
+            uk.gettext(
+                "Nobody signs in with this phone or e-mail. Ask the partner to sign up on this site first, "
+                "then register them here."
+            ),
+        ),
+        ({"address": "0x1234"}, WRONG_ADDRESS),
         (
             {"address": world.w3.eth.accounts[17].lower().replace("0x", "0X")},
-            uk.gettext("Enter a wallet address: 0x and 40 letters a–f or digits")[:30],
+            WRONG_ADDRESS,
         ),
         ({"login": resident.email}, uk.label("role", "resident")),
         ({"sector": "9", "login": partner.email}, uk.gettext("Choose one of the options.")),
@@ -155,6 +166,12 @@ def test_registering_a_partner_refuses_a_wrong_account_and_grants_no_role(world:
     assert co.partnerCount().call() == 2
     assert role_of(world, partner.id) == Role.PARTNER
 
+    # Signing up made the outsider a resident nobody registered: that account may become a partner.
+    outsider = world.people.outsider
+    follow(world, post_form(world, "/council/partners", {**base, "login": outsider.email}))
+    assert co.partnerOf(outsider.wallet.address).call() == 3
+    assert role_of(world, outsider.id) == Role.PARTNER
+
 
 def test_only_a_partner_pledges_and_only_the_council_keeps_partners(world: World) -> None:
     resident = world.people.residents[0]
@@ -167,15 +184,15 @@ def test_only_a_partner_pledges_and_only_the_council_keeps_partners(world: World
     # A partner the council has not registered on chain yet is told so, and offered no form.
     business = signed_up(world, "later@example.org", "Пізніше")
     with world.env.app.state.session_factory() as session:
-        from cts.hromadas import get_hromada, grant_role
-        from cts.models import User
-
-        grant_role(
-            session, session.get(User, business.id), get_hromada(session, world.env.slug), Role.PARTNER
-        )  # type: ignore[arg-type]
+        person = session.get(User, business.id)
+        assert person is not None
+        grant_role(session, person, get_hromada(session, world.env.slug), Role.PARTNER)
         session.commit()
     sign_in(world.client, business.email)
-    waiting = uk.gettext("The council has not registered you as a partner yet.")
+    waiting = uk.gettext(
+        "The council has not registered you as a partner yet. Once it has, you can pledge money or resources "
+        "to the projects here."
+    )
     assert waiting in world.client.get("/partner").text
     form = world.client.get(f"/rounds/{round_id}/projects/1/pledge").text
     assert waiting in form and 'name="value"' not in form

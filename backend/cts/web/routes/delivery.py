@@ -39,6 +39,7 @@ from cts.delivery.reads import FLAG_REASONS, REJECTION_REASONS, DeliveryReader, 
 from cts.errors import NotFoundError
 from cts.models import Role
 from cts.relayer.schemas import IdParam
+from cts.web.cofinancing_reads import CoFinancingReader, ProjectCoFinancing, gap_kopiyky
 from cts.web.deps import CouncilPage, FormDep, Page, PageDep, ReaderDep, ResidentPage
 from cts.web.forms import FormState, SubmittedForm, handle_form
 from cts.web.i18n import kyiv
@@ -138,15 +139,22 @@ def renderproject_of(
         if not plan_form.values:
             plan_form.values.update(_plan_defaults(project))
     report_ids = [r.id for m in view.milestones for r in m.reports] if view is not None else []
+    round_view = reader.round(round_id)
+    pledges = ProjectCoFinancing(CoFinancingReader(reader).pledges(round_id=round_id, project_id=project_id))
     assert page.hromada is not None
     return page.render(
         "delivery.html",
         {
+            "co_financing": pledges,
+            "gap_kopiyky": gap_kopiyky(project.ask_kopiyky, pledges.money_kopiyky),
+            "may_pledge": page.role == Role.PARTNER
+            and round_view.state in ("pitching", "screening", "voting", "tallying")
+            and project.status != "ineligible",
             "comments": comments_for(page.session, page.hromada, report_ids),
             "comment_max": COMMENT_MAX,
             "loan": _loan(reader, project),
             "project": project,
-            "round": reader.round(round_id),
+            "round": round_view,
             "view": view,
             "forms": forms or Forms(),
             "is_council": is_council,

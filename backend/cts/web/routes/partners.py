@@ -10,12 +10,12 @@ hash), and the council's note of a receipt (the receipt hash)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from sqlalchemy import select
 
 from cts.api.deps import RelayerDep
 from cts.crud import get_user_by_login
 from cts.errors import NotFoundError
-from cts.hromadas import grant_role
-from cts.models import Hromada, Role
+from cts.models import Hromada, Membership, Role
 from cts.relayer.schemas import IdParam
 from cts.schemas import normalize_login
 from cts.web.cofinancing_reads import PLEDGE_KINDS, SECTORS, CoFinancingReader, PledgeView
@@ -107,9 +107,13 @@ def partners_page(page: CouncilPage, reader: ReaderDep) -> Response:
     return render_partners(page, reader)
 
 
-def _partner_account(page: Page, form: SubmittedForm, hromada: Hromada) -> str:
+def _partner_account(page: Page, form: SubmittedForm, reader: ChainReader, hromada: Hromada) -> str:
     """The partner's account: a person's custodial wallet, found by their sign-in (they become this hromada's
-    partner), or their own wallet's address. Exactly one of the two."""
+    partner), or their own wallet's address. Exactly one of the two.
+
+    Signing up on the site makes a person a resident of the hromada they join, before anyone checked who they
+    are; such an account, not registered on chain, may become a partner instead. A registered resident, a
+    verifier or a council member may not: one role per hromada, so a business needs an account of its own."""
     t = form.t
     login_text, address_text = form.raw("login"), form.raw("address")
     if bool(login_text) == bool(address_text):
@@ -125,22 +129,32 @@ def _partner_account(page: Page, form: SubmittedForm, hromada: Hromada) -> str:
         form.error(
             "login",
             t.gettext(
-                "Nobody signs in with this phone or e-mail. Ask the partner to sign up on this site first "
-                "(without joining a hromada), then register them here."
+                "Nobody signs in with this phone or e-mail. Ask the partner to sign up on this site first, "
+                "then register them here."
             ),
         )
         return ""
-    role = user.role_in(hromada.id)
-    if role not in (None, Role.PARTNER):
+    membership = page.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.hromada_id == hromada.id)
+    )
+    role = membership.role if membership is not None else None
+    signed_up_only = role == Role.RESIDENT and reader.resident(user.wallet.address).status == "none"
+    if role not in (None, Role.PARTNER) and not signed_up_only:
+        assert role is not None
         form.error(
             "login",
             t.gettext(
-                "This person is already a %(role)s of this hromada: a partner needs an account of their own.",
-                role=t.label("role", role.value if role else ""),
+                "This person is already a %(role)s of this hromada: a partner needs an account of its own.",
+                role=t.label("role", role.value),
             ),
         )
         return ""
-    grant_role(page.session, user, hromada, Role.PARTNER)  # undone with the form if the relayer refuses
+    # Undone with the form if the relayer refuses the registration.
+    if membership is None:
+        page.session.add(Membership(user=user, hromada=hromada, role=Role.PARTNER))
+    else:
+        membership.role = Role.PARTNER
+    page.session.flush()
     return user.wallet.address
 
 
@@ -152,7 +166,7 @@ def register_partner(page: CouncilPage, form: FormDep, reader: ReaderDep, relaye
         about = form.text("about", required=False, max_length=ABOUT_MAX)
         form.check()
         assert page.hromada is not None
-        account = _partner_account(page, form, page.hromada)
+        account = _partner_account(page, form, reader, page.hromada)
         form.check()
         profile = page.documents.save(Document(name, about))
         co_financing = relayer.chain.hromada.co_financing

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from cts.hromadas import gas_spent_today
 from cts.relayer.schemas import IdParam
 from cts.web.audit_report import ReportPresenter
+from cts.web.cofinancing_reads import SECTOR_KEYS, CoFinancingReader
 from cts.web.deps import Page, PageDep, ReaderDep, home_of
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,10 @@ def hromada_home(page: PageDep) -> Response:
 
 @router.get("/public")
 def public_page(page: PageDep, reader: ReaderDep) -> Response:
-    rounds = [{"round": r, "projects": reader.projects(r.id)} for r in reader.rounds()]
+    round_views = reader.rounds()
+    rounds = [{"round": r, "projects": reader.projects(r.id)} for r in round_views]
+    # Co-financing as `cts audit` counts it (the audit's own fold of the events, cts.audit.cofinancing).
+    co_financing = CoFinancingReader(reader).figures(round_views)
     hromada = page.hromada
     assert hromada is not None  # the reader needs one
     return page.render(
@@ -43,6 +47,13 @@ def public_page(page: PageDep, reader: ReaderDep) -> Response:
             "rounds": rounds,
             "gas_spent": gas_spent_today(page.session, hromada),
             "gas_budget": hromada.daily_gas_budget,
+            "co_financing": co_financing,
+            "sectors": [(SECTOR_KEYS[name], row) for name, row in co_financing["by_sector"].items()],
+            "sector_totals": {
+                figure: sum(row[figure] for row in co_financing["by_sector"].values())
+                for figure in next(iter(co_financing["by_sector"].values()))
+            },
+            "round_titles": {r.id: r.title for r in round_views},
         },
     )
 

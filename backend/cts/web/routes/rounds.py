@@ -13,6 +13,7 @@ from cts.errors import NotFoundError
 from cts.issues.ranking import ACTIVE, list_issues
 from cts.models import Role
 from cts.relayer.schemas import IdParam
+from cts.web.cofinancing_reads import CoFinancingReader, ProjectCoFinancing, gap_kopiyky
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
 from cts.web.files import MAX_ANSWERED_ISSUES, Document
 from cts.web.forms import MAX_RV, FormState, SubmittedForm, handle_form
@@ -128,6 +129,40 @@ def _own_wallet(page: Page, reader: ChainReader, round_id: int) -> dict[str, str
     }
 
 
+@dataclass
+class CoFinancingModel:
+    """What partners pledged to each project of a round, and under the co-financing rule the gap the vote
+    fills (ask minus the money pledged)."""
+
+    by_project: dict[int, ProjectCoFinancing]
+    gaps: dict[int, int]
+    # Projects of a finalised co-financed round that partners' money covered whole and the vote chose.
+    covered: set[int]
+
+    def of(self, project_id: int) -> ProjectCoFinancing:
+        return self.by_project.get(project_id) or ProjectCoFinancing([])
+
+
+def build_co_financing(
+    reader: ChainReader, round_view: RoundView, projects: list[ProjectView]
+) -> CoFinancingModel:
+    co = CoFinancingReader(reader)
+    by_project = co.by_project(round_view.id)
+    empty = ProjectCoFinancing([])
+    gaps = {p.id: gap_kopiyky(p.ask_kopiyky, by_project.get(p.id, empty).money_kopiyky) for p in projects}
+    covered = set()
+    if round_view.co_financed and round_view.state == "finalised":
+        covered = {
+            p.id
+            for p in projects
+            if p.is_eligible
+            and not p.funded_kopiyky
+            and gaps[p.id] == 0
+            and co.chosen_by_vote(p.round_id, p.id)
+        }
+    return CoFinancingModel(by_project, gaps, covered)
+
+
 def render_round(
     page: Page,
     reader: ChainReader,
@@ -152,6 +187,7 @@ def render_round(
             "round": round_view,
             "projects": projects,
             "results": results,
+            "co": build_co_financing(reader, round_view, projects),
             "vote": vote,
             "own_wallet": _own_wallet(page, reader, round_id) if vote is not None else None,
             "my_ballot": ballot,
