@@ -86,10 +86,12 @@ SPONSORED: dict[tuple[str, str], frozenset[Role]] = {
     ("coFinancing", "fulfilPledge"): COUNCIL,
     ("coFinancing", "releaseToken"): COUNCIL,
     ("coFinancing", "lapsePledge"): EVERYONE,
-    # A partner with a custodial account pledges and withdraws through the service; the contract checks that
-    # the sender is a registered, active partner. A stablecoin pledge needs the partner's own wallet (the
-    # token's approve is a call to another contract, which the relayer never pays for).
+    # A partner pledges and withdraws through the service; the contract checks that the sender is a
+    # registered, active partner. A stablecoin pledge comes as a request signed by the partner's own wallet,
+    # which approved the tokens itself: the token's approve is a call to another contract, which the relayer
+    # never pays for, so from a custodial wallet the simulation refuses it (no allowance).
     ("coFinancing", "pledge"): PARTNERS,
+    ("coFinancing", "pledgeToken"): PARTNERS,
     ("coFinancing", "cancelPledge"): PARTNERS,
 }
 

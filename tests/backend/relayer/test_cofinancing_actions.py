@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import PASSWORD, RelayEnv, h
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from test_actions_api import queued_count
 from test_delivery_actions import refused
+from test_signed_requests import link, signed
 
 from cts.chain.client import Sender
 from cts.models import User
@@ -246,3 +249,53 @@ def test_a_partner_with_a_custodial_account_pledges_and_withdraws_through_the_re
     assert co.pledgeOf(1).call()[5] == 3  # cancelled
     assert co.pledgedMoney(1, 1).call() == 0
     refused(env, business, "/api/pledges/1/cancellation", None, 409, "co_financing_pledge_not_open")
+
+
+def test_a_donor_abroad_escrows_a_stablecoin_by_a_request_its_own_wallet_signs(env: RelayEnv) -> None:
+    """A diaspora donor's account with its own wallet linked: the wallet approves the tokens itself (its own
+    transaction, its own gas), then signs the pledge, which the relayer sponsors; the withdrawal likewise."""
+    co_financed_round(env)
+    council, co = env.people.council, env.hromada.co_financing
+    body = {"email": "ridnyi-krai@example.org", "password": PASSWORD, "display_name": "Рідний край"}
+    created = env.act(council, "POST", "/api/users", {**body, "role": "partner"})
+    assert created.status_code == 201, created.text
+    with env.app.state.session_factory() as session:
+        donor = session.get(User, created.json()["id"])
+        assert donor is not None
+        session.expunge_all()
+    wallet: LocalAccount = Account.create()
+    assert link(env, donor, wallet).status_code == 200
+    env.done(
+        council,
+        "POST",
+        "/api/partners",
+        {"account": wallet.address, "sector": DIASPORA, "profile_hash": h("d")},
+    )
+    node = env.w3.eth.accounts[17]
+    token = Sender(env.w3, node).deploy("PlainERC20")
+    token.functions.mint(wallet.address, GIFT).transact({"from": node})
+    env.w3.eth.send_transaction({"from": node, "to": wallet.address, "value": 10**17})
+    approve = token.functions.approve(co.address, GIFT).build_transaction(
+        {"from": wallet.address, "nonce": 0, "gas": 100_000, "gasPrice": env.w3.eth.gas_price}
+    )
+    env.w3.eth.wait_for_transaction_receipt(
+        env.w3.eth.send_raw_transaction(wallet.sign_transaction(approve).raw_transaction)
+    )
+    # Not yet accepted by the council: refused with the contract's reason, nothing queued.
+    pledge = co.functions.pledgeToken(1, 1, token.address, GIFT, 12_300, bytes.fromhex(h("gift")[2:]))
+    refused(
+        env,
+        donor,
+        "/api/relay",
+        signed(env, wallet, pledge, gas=500_000),
+        409,
+        "co_financing_token_not_accepted",
+    )
+    env.done(council, "POST", "/api/stablecoins", {"token": token.address, "accepted": True})
+    env.done(donor, "POST", "/api/relay", signed(env, wallet, pledge, gas=500_000))
+    assert co.functions.tokenEscrowed(token.address).call() == GIFT
+    assert token.functions.balanceOf(wallet.address).call() == 0
+    assert co.functions.pledgeOf(1).call()[0] == 1  # the donor's partner record: the wallet signed it
+    env.done(donor, "POST", "/api/relay", signed(env, wallet, co.functions.cancelPledge(1)))
+    assert token.functions.balanceOf(wallet.address).call() == GIFT  # back to the donor before the vote
+    assert co.functions.tokenEscrowed(token.address).call() == 0
