@@ -475,7 +475,9 @@ async def read_form(request: Request, page: PageDep) -> SubmittedForm:
         length = 0
     if length > hard_limit:
         raise PayloadTooLarge(page)
-    data = await request.form(max_files=4, max_fields=500)
+    # More files than any form takes (4 photos), so that a form says "at most 4 photos" itself; the body's
+    # size is bounded above whatever their number.
+    data = await request.form(max_files=16, max_fields=500)
     token = data.get("csrf_token")
     csrf_ok = isinstance(token, str) and bool(token) and page.csrf_matches(token)
     return SubmittedForm(data, csrf_ok, page.t)

@@ -145,9 +145,14 @@ class Document:
     # A project's answers to community issues: their numbers in the hromada (issue 18). Written only when
     # there are some, so a document without them hashes as it always did.
     issues: tuple[int, ...] = ()
+    # A project's photos: the names of public pictures (cts.issues.photos.PhotoStore, "<sha256>.jpg"), which
+    # the document's own hash thus fixes too. Written only when there are some, like the issues.
+    photos: tuple[str, ...] = ()
 
 
 MAX_ANSWERED_ISSUES = 5
+MAX_PROJECT_PHOTOS = 4
+PHOTO_NAME = re.compile(r"[0-9a-f]{64}\.(jpg|png|webp)")
 
 
 class DocumentStore:
@@ -161,6 +166,8 @@ class DocumentStore:
         content: dict[str, object] = {"title": document.title, "description": document.description}
         if document.issues:
             content["issues"] = list(document.issues)
+        if document.photos:
+            content["photos"] = list(document.photos)
         return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
     def save(self, document: Document) -> bytes:
@@ -190,6 +197,11 @@ class DocumentStore:
             issues = tuple(int(n) for n in content.get("issues", ())[:MAX_ANSWERED_ISSUES])
             if any(n < 1 for n in issues):
                 issues = ()
-            return Document(str(content["title"]), str(content.get("description", "")), issues)
+            photos = tuple(
+                str(name)
+                for name in content.get("photos", ())[:MAX_PROJECT_PHOTOS]
+                if PHOTO_NAME.fullmatch(str(name))
+            )
+            return Document(str(content["title"]), str(content.get("description", "")), issues, photos)
         except (ValueError, KeyError, TypeError):
             return None

@@ -225,6 +225,7 @@ class ProjectView:
     credits: int
     supporters: int
     issues: tuple[int, ...] = ()  # the community issues it answers (their numbers), from its document
+    photos: tuple[str, ...] = ()  # its photos' names (public pictures), from its document
 
     @property
     def is_eligible(self) -> bool:
@@ -634,6 +635,7 @@ class ChainReader:
                     credits=int(tally["credits"]),
                     supporters=int(tally["supporters"]),
                     issues=document.issues if document else (),
+                    photos=document.photos if document else (),
                 )
             )
         return projects

@@ -52,6 +52,7 @@ NOT_PAGES = {
     "/sw.js",  # the service worker (docs/offline.md)
     "/h/{slug}/manifest.webmanifest",  # the web manifest that makes the pages installable
     "/h/{slug}/issues/{number}/photos/{name}",  # a photo of a community issue
+    "/h/{slug}/rounds/{round_id}/projects/{project_id}/photos/{name}",  # a photo of a pitched project
     "/h/{slug}/delivery/files/{name}",  # a receipt or a photo of a delivery report
     "/h/{slug}/delivery.json",  # delivery's open data
     "/h/{slug}/delivery.csv",

@@ -24,7 +24,7 @@ from cts.audit.audit import run_audit
 from cts.audit.rpc import RpcClient
 from cts.issues.service import set_area
 from cts.models import Hromada, Issue, IssueState, Language
-from cts.web.demo import travel
+from cts.web.demo import picture, travel
 from cts.web.i18n import Translator, get_translator
 from cts.web.issue_texts import state_names
 
@@ -129,8 +129,19 @@ def test_an_issue_is_answered_co_financed_voted_delivered_and_resolved(
     pitcher.get_by_label(EN.gettext("Description")).fill("ГО «Світанок»: облаштуємо підвал під укриття.")
     pitcher.get_by_label(EN.gettext("Amount needed")).fill("50000")
     pitcher.get_by_label(ISSUE).check()
+    pitcher.get_by_label(EN.gettext("Photos (optional)")).set_input_files(
+        [{"name": "pidval.png", "mimeType": "image/png", "buffer": picture(32)}]
+    )
     pitcher.get_by_role("button", name=EN.gettext("Pitch the project")).click()
     wait_for_action(pitcher)
+    pitcher.goto(f"rounds/{round_id}/projects/1/delivery")
+    photo = pitcher.get_by_role(
+        "img", name=EN.gettext("Photo %(n)s of the project “%(title)s”", n=1, title=PROJECT)
+    )
+    photo.scroll_into_view_if_needed()
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 96
+    assert pitcher.get_by_test_id("answers").inner_text() == "№\u00a01"
+    shots(pitcher, "project-pitched")
 
     # 4. The local budget's finance office signs up on the site, like anyone; the council registers it and
     # the business (whose account was made earlier) as partners, by their sign-ins.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 from sqlalchemy import select
 from test_council import done, send
@@ -92,3 +93,58 @@ def test_a_pitch_names_the_issues_it_answers_and_each_page_links_the_other(world
     assert t.gettext(
         "No project answers this issue yet. Anyone registered can pitch one when a round is open."
     ) in html.unescape(nothing)
+
+
+def test_a_pitch_carries_photos_that_its_project_page_shows_and_bad_ones_are_refused(world: World) -> None:
+    """Up to four pictures, written again without their metadata, named in the project's document (so the
+    hash on chain fixes them); anything else is refused with nothing sent or stored."""
+    t = UK
+    pitcher = world.people.residents[0]
+    world.register(pitcher)
+    vote = world.hromada.vote.functions
+    world.open_programme()
+    now = world.driver.now()
+    digest = DocumentStore(world.settings).save(Document("Бюджет участі", "Раунд"))
+    params = (
+        1_000_000,
+        now,
+        now + 86_400,
+        now + 2 * 86_400,
+        now + 3 * 86_400,
+        10,
+        digest,
+        (0, 1, 5, 0, False),
+    )
+    world.driver.do(world.people.council, vote.createRound(params))
+    round_id = int(vote.roundCount().call())
+    sign_in(world.client, pitcher.email)
+    pitch = {"title": "Лавки в парку", "description": "Шість лавок біля ставу.", "ask": "5000"}
+    path = f"/rounds/{round_id}/pitch"
+    photo = ("lavky.png", picture(41), "image/png")
+    cases = [
+        ([("photos", photo)] * 5, t.ngettext("At most %(num)s photo.", "At most %(num)s photos.", 4)),
+        ([("photos", ("lavky.png", b"%PDF-1.4 not a picture", "image/png"))], "JPEG"),
+    ]
+    stored = world.settings.var_dir / "issue-photos"
+    for files, message in cases:
+        refused = send(world, path, pitch, files=files)  # type: ignore[arg-type]
+        assert refused.status_code == 422, refused.text
+        assert message in html.unescape(refused.text)
+    assert int(vote.round(round_id).call()[1]) == 0  # no project pitched
+    assert not stored.exists() or not any(stored.rglob("*.jpg"))
+    done(
+        world,
+        send(world, path, pitch, files=[("photos", photo), ("photos", ("b.png", picture(42), "image/png"))]),
+    )  # type: ignore[arg-type]
+
+    page = world.client.get(f"/rounds/{round_id}/projects/1/delivery").text
+    names = re.findall(rf'{world.base}/rounds/{round_id}/projects/1/photos/([0-9a-f]{{64}}\.jpg)"', page)
+    assert len(set(names)) == 2
+    served = world.client.get(f"/rounds/{round_id}/projects/1/photos/{names[0]}")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert served.content[:2] == b"\xff\xd8"  # written again as a JPEG
+    assert b"Exif" not in served.content[:64]
+    # Only the photos the project's document names: another stored picture is not served through it.
+    other = PhotoStore(world.settings).save(io.BytesIO(picture(43))).name
+    assert world.client.get(f"/rounds/{round_id}/projects/1/photos/{other}").status_code == 404
+    assert world.client.get(f"/rounds/{round_id}/projects/1/photos/../../etc").status_code == 404

@@ -9,14 +9,11 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from fastapi import APIRouter, Response
 
 from cts.api.deps import RelayerDep
-from cts.errors import NotFoundError
-from cts.issues.ranking import ACTIVE, list_issues
 from cts.models import Role
 from cts.relayer.schemas import IdParam
 from cts.web.cofinancing_reads import CoFinancingReader, ProjectCoFinancing, gap_kopiyky
 from cts.web.deps import FormDep, Page, PageDep, ReaderDep, ResidentPage, SignedInPage
-from cts.web.files import MAX_ANSWERED_ISSUES, Document
-from cts.web.forms import MAX_RV, FormState, SubmittedForm, handle_form
+from cts.web.forms import MAX_RV, FormState, handle_form
 from cts.web.reads import ChainReader, ProjectView, RoundView, quadratic_weight
 from cts.web.routes.common import queue, resident_of
 
@@ -297,68 +294,3 @@ def finalise_round(
         return render_round(page, reader, round_id, finalise_form=state, status=status)
 
     return handle_form(page, form, act, rerender)
-
-
-# ---------------------------------------------------------------- pitching
-
-
-def _answerable(page: Page) -> list[tuple[str, str]]:
-    """The hromada's open issues a project may answer, most endorsed first: (number, "№ n: title")."""
-    assert page.hromada is not None
-    return [
-        (
-            str(r.issue.number),
-            page.t.gettext("№ %(number)s: %(title)s", number=r.issue.number, title=r.issue.title),
-        )
-        for r in list_issues(page.session, page.hromada, ACTIVE)
-    ]
-
-
-def _pitch_form(page: Page, round_view: RoundView, form: FormState, status: int = 200) -> Response:
-    return page.render(
-        "pitch.html",
-        {"round": round_view, "form": form, "issues": _answerable(page), "max_issues": MAX_ANSWERED_ISSUES},
-        status=status,
-    )
-
-
-def answered_issues(form: SubmittedForm, page: Page) -> tuple[int, ...]:
-    """The issues a pitch names, each an open issue of this hromada, at most MAX_ANSWERED_ISSUES."""
-    open_numbers = {number for number, _ in _answerable(page)}
-    chosen = sorted({value for value in form.lists.get("issues", []) if value}, key=lambda v: (len(v), v))
-    if any(value not in open_numbers for value in chosen):
-        form.error("issues", page.t.gettext("Choose among the open issues listed."))
-    elif len(chosen) > MAX_ANSWERED_ISSUES:
-        form.error(
-            "issues",
-            page.t.ngettext("At most %(num)s issue.", "At most %(num)s issues.", MAX_ANSWERED_ISSUES),
-        )
-    return () if "issues" in form.errors else tuple(int(value) for value in chosen)
-
-
-@router.get("/rounds/{round_id}/pitch")
-def pitch_page(round_id: IdParam, page: ResidentPage, reader: ReaderDep) -> Response:
-    round_view = reader.round(round_id)
-    if round_view.state != "pitching":
-        raise NotFoundError()
-    return _pitch_form(page, round_view, page.blank())
-
-
-@router.post("/rounds/{round_id}/pitch")
-def pitch_project(
-    round_id: IdParam, page: ResidentPage, form: FormDep, reader: ReaderDep, relayer: RelayerDep
-) -> Response:
-    round_view = reader.round(round_id)
-
-    def act() -> str:
-        title = form.text("title", max_length=120)
-        description = form.text("description", max_length=2000)
-        ask = form.kopiyky("ask", maximum=round_view.fund_kopiyky)
-        issues = answered_issues(form, page)
-        form.check()
-        digest = page.documents.save(Document(title, description, issues))
-        return queue(
-            page, relayer, relayer.chain.hromada.vote.functions.pitchProject(round_id, ask, digest, 0)
-        )
-
-    return handle_form(page, form, act, lambda status: _pitch_form(page, round_view, form.state(), status))
