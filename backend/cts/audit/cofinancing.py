@@ -26,6 +26,8 @@ SECTORS = {1: "business", 2: "local_budget", 3: "ngo", 4: "international_donor",
 KINDS = {1: "money", 2: "materials", 3: "equipment", 4: "labour_hours", 5: "premises", 6: "stablecoin"}
 MONEY, STABLECOIN = 1, 6
 OPEN, FULFILLED, CANCELLED, LAPSED = "open", "fulfilled", "cancelled", "lapsed"
+# ICoFinancing.PledgeStatus, as pledgeOf(id).status answers it.
+STATUS_CODES = {OPEN: 1, FULFILLED: 2, CANCELLED: 3, LAPSED: 4}
 
 
 @dataclass

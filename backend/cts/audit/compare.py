@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from cts.audit.cofinancing import STATUS_CODES
 from cts.audit.delivery import STATUS_NUMBER
 from cts.audit.model import (
     RESIDENT_ACTIVE,
@@ -387,12 +388,15 @@ def _cofinancing(h: History, x: Expectations) -> None:
     c = h.cofinancing
     x.add(View("coFinancing", "partnerCount"), "co-financing partners", len(c.partners))
     x.add(View("coFinancing", "pledgeCount"), "co-financing pledges", len(c.pledges))
-    statuses = {"open": 1, "fulfilled": 2, "cancelled": 3, "lapsed": 4}
     for pledge in c.pledges.values():
         x.fields(
             View("coFinancing", "pledgeOf", (pledge.id,)),
             f"pledge {pledge.id}",
-            {"status": statuses[pledge.status], "valueKopiyky": pledge.value_kopiyky, "kind": pledge.kind},
+            {
+                "status": STATUS_CODES[pledge.status],
+                "valueKopiyky": pledge.value_kopiyky,
+                "kind": pledge.kind,
+            },
         )
     for round_id, project_id in sorted({(p.round_id, p.project_id) for p in c.pledges.values()}):
         x.add(
