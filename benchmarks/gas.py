@@ -3,12 +3,17 @@
     .venv/bin/python benchmarks/gas.py --node anvil     (`make bench` runs it on Anvil and on Ganache)
 
 Prints a table and writes it to docs/benchmarks/gas-<node>.md. Gas depends on the compiler and the EVM
-version, not on the machine, so the two chains should agree; the last column compares with the baseline.
+version, not on the machine, so the two chains should agree; a column compares with the baseline.
+
+Each action's cost in hryvnias, and a pilot cycle's (854 residents, 901 cases, one round), at the gas
+prices and the ETH rate given (stated in the page): what a council would pay on an L2 and on Ethereum
+mainnet, before it chooses a chain.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,26 @@ from cts.chain.localnode import LocalNode
 
 DAY = 86_400
 ROOT = Path(__file__).resolve().parents[1]
+# The second pilot cycle (../shared/DESIGN.md): residents registered, useful cases, one round.
+PILOT_RESIDENTS = 854
+PILOT_CASES = 901
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Gas prices (gwei) and the rate of ETH in hryvnias that turn gas into money; stated on the page."""
+
+    l2_gwei: float
+    mainnet_gwei: float
+    eth_uah: float
+
+    def uah(self, gas: int, gwei: float) -> float:
+        return gas * gwei * 1e-9 * self.eth_uah
+
+    def cells(self, gas: int, strong: bool = False) -> str:
+        mark = "**" if strong else ""
+        l2, mainnet = self.uah(gas, self.l2_gwei), self.uah(gas, self.mainnet_gwei)
+        return f"{mark}{l2:,.4f}{mark} | {mark}{mainnet:,.2f}{mark}"
 
 
 def h(label: str) -> bytes:
@@ -79,7 +104,7 @@ def community(bench: Bench, deployer: Sender, manifest: Any) -> None:
     onboarding = bench.w3.eth.get_block(before + 1, full_transactions=True)["transactions"][0]
     bench.add(
         section,
-        "onboard a hromada (5 clones, wired, roles granted)",
+        "onboard a hromada (7 clones, wired, roles granted)",
         int(bench.w3.eth.get_transaction_receipt(onboarding["hash"])["gasUsed"]),
     )
     forwarder = contract_at(bench.w3, "CTSForwarder", manifest.forwarder)
@@ -219,10 +244,49 @@ def vote(bench: Bench, deployer: Sender, manifest: Any) -> None:
             )
 
 
+def pilot_cycle(bench: Bench, prices: Prices) -> list[str]:
+    """A pilot cycle's gas from the measured rows: its steps as the service sends them (batches of 50, cases
+    through the forwarder), every resident casting one ballot over three projects, one finalisation."""
+    per_item = {name: gas // items if items else gas for _, name, gas, items in bench.rows}
+    steps = [
+        ("onboard the hromada", 1, per_item["onboard a hromada (7 clones, wired, roles granted)"]),
+        ("register the residents, 50 per call", PILOT_RESIDENTS, per_item["add 50 residents in one call"]),
+        ("their cases, sent 50 per batch", PILOT_CASES, per_item["50 residents' cases in one executeBatch"]),
+        ("approve the cases, 50 per call", PILOT_CASES, per_item["approve a batch of 50 cases"]),
+        (
+            "every resident's ballot over 3 projects",
+            PILOT_RESIDENTS,
+            per_item["first ballot over 3 projects"],
+        ),
+        ("finalise the round (10 projects)", 1, per_item["finalise 10 projects, quadratic funding"]),
+    ]
+    lines = [
+        "## A pilot cycle",
+        "",
+        f"{PILOT_RESIDENTS} residents, {PILOT_CASES} useful cases and one round (the second pilot cycle),",
+        "each step at the gas measured above.",
+        "",
+        "| step | times | gas | UAH, L2 | UAH, mainnet |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    total = 0
+    for name, times, gas in steps:
+        total += times * gas
+        lines.append(f"| {name} | {times:,} | {times * gas:,} | {prices.cells(times * gas)} |")
+    lines += [f"| **the whole cycle** | | **{total:,}** | {prices.cells(total, strong=True)} |", ""]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--node", choices=["anvil", "ganache"], default="anvil")
+    parser.add_argument(
+        "--l2-gwei", type=float, default=0.01, help="an L2's gas price, gwei (default 0.01, as on Base)"
+    )
+    parser.add_argument("--mainnet-gwei", type=float, default=5.0, help="Ethereum's gas price (default 5)")
+    parser.add_argument("--eth-uah", type=float, default=150_000.0, help="hryvnias per ETH (default 150,000)")
     args = parser.parse_args()
+    prices = Prices(args.l2_gwei, args.mainnet_gwei, args.eth_uah)
     with LocalNode(kind=args.node) as node:
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 120}))
         bench = Bench(w3)
@@ -250,20 +314,32 @@ def main() -> int:
         f"OpenZeppelin ERC-20 **mint to a new holder: {mint:,} gas**;",
         f"**transfer to a new holder: {transfer:,} gas**.",
         "",
+        f"In hryvnias: at **{prices.l2_gwei:g} gwei** on an L2 and **{prices.mainnet_gwei:g} gwei** on",
+        f"Ethereum mainnet, with ETH at **{prices.eth_uah:,.0f} UAH** (`--l2-gwei`, `--mainnet-gwei`,",
+        "`--eth-uah`). Prices move: these are stated, not measured. An L2 also charges for posting the",
+        "transaction's data to Ethereum, which depends on that day's blob price and is not in the L2 column.",
+        "",
     ]
     for section, title, baseline, label in (
         ("community", "Community contracts", mint, "ERC-20 mints"),
         ("vote", "Balanced vote", transfer, "ERC-20 transfers"),
     ):
-        lines += [f"## {title}", "", f"| call | gas | per item | in {label} |", "|---|---:|---:|---:|"]
+        lines += [
+            f"## {title}",
+            "",
+            f"| call | gas | per item | in {label} | UAH per item, L2 | UAH per item, mainnet |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for row_section, name, gas, items in bench.rows:
             if row_section != section:
                 continue
             per = gas // items if items else None
             lines.append(
-                f"| {name} | {gas:,} | {f'{per:,}' if per else ''} | {(per or gas) / baseline:.1f} |"
+                f"| {name} | {gas:,} | {f'{per:,}' if per else ''} | {(per or gas) / baseline:.1f} | "
+                f"{prices.cells(per or gas)} |"
             )
         lines.append("")
+    lines += pilot_cycle(bench, prices)
     out = ROOT / "docs" / "benchmarks" / f"gas-{args.node}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines))
