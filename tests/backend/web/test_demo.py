@@ -123,6 +123,8 @@ def test_the_demo_has_two_hromadas_with_people_programmes_cases_and_a_round_open
             f"olena@{first}.demo.example": (f"/h/{first}/me", "7</span> RV"),
             f"rada@{first}.demo.example": (f"/h/{first}/council/residents", "Андрій Лисенко"),
             f"auditor@{first}.demo.example": (f"/h/{first}/public", "Бюджет участі 2025"),
+            # A partner lands on their pledges, with the materials they gave and its receipt.
+            f"business@{first}.demo.example": (f"/h/{first}/partner", "Видаткова накладна № 47"),
             # Roles in two hromadas: the list of them, each with its role.
             f"verifier@{first}.demo.example": ("/", f"Дубечненська {suffix}"),
         }
