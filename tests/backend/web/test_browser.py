@@ -147,6 +147,9 @@ def test_a_residents_whole_journey(served: Served, browser: Browser, shots: Shot
     assert resident.get_by_test_id("balance").inner_text().startswith("4")
     shots(resident, "balance-4-rv")
     resident.get_by_role("link", name=t.gettext("Vote: %(title)s", title="Бюджет участі")).click()
+    # Until the page's load event its deferred script (vote.js) may not have run: typing works (the script
+    # counts what was typed when it starts), but the preview read at once would still be the server's.
+    resident.wait_for_url(f"**/rounds/{round_id}", wait_until="load")
     resident.get_by_label(t.gettext("RV for “%(title)s”", title="Лавки в парку")).fill("3")
     resident.get_by_label(t.gettext("RV for “%(title)s”", title="Світло в укритті")).fill("1")
     separator = "," if lang == "uk" else "."
