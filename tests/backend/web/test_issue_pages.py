@@ -97,6 +97,8 @@ def post_an_issue(page: Page, lang: str, title: str, lat: str, lon: str, photo_s
     t = get_translator(Language(lang))
     page.goto("issues")
     page.get_by_role("link", name=t.gettext("Post an issue")).click()
+    # The small map that fills in the point is the page's deferred script: wait for the page's load event.
+    page.wait_for_url("**/issues/new", wait_until="load")
     page.get_by_label(t.gettext("Title")).fill(title)
     page.get_by_label(t.gettext("Description")).fill("Глибока яма біля школи.\nДіти обходять її дорогою.")
     page.get_by_label(t.gettext("Settlement")).select_option(label="Рудки")
