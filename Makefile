@@ -104,11 +104,11 @@ test-contracts: test-contracts-ganache test-contracts-anvil
 
 test-contracts-ganache: setup
 	@echo "=== contract tests on Ganache (network cts-ganache) ==="
-	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-ganache
+	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-ganache --durations=15
 
 test-contracts-anvil: setup
 	@echo "=== contract tests on Anvil (network cts-anvil) ==="
-	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-anvil
+	tools/run-pytest $(BROWNIE) test tests/contracts --network cts-anvil --durations=15
 
 # The backend's tests in two processes that `make test` runs side by side (the pages' browser tests take as
 # long as the rest); each prints its slowest tests.

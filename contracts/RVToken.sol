@@ -83,8 +83,8 @@ contract RVToken is CTSBase, ERC20PermitUpgradeable, IRVToken {
         if (amount == 0) revert RVTokenZeroAmount();
         if (!registry.isActive(to)) revert RVTokenRecipientNotResident(to);
         totalMinted += amount;
+        // The ERC-20 Transfer from zero announces the mint (the audit counts RV minted from it).
         _mint(to, amount);
-        emit RVMinted(to, amount);
     }
 
     /// @inheritdoc IRVToken
@@ -92,8 +92,7 @@ contract RVToken is CTSBase, ERC20PermitUpgradeable, IRVToken {
         address caller = _msgSender();
         if (caller != balancedVote) revert RVTokenUnauthorised(caller);
         if (amount == 0) revert RVTokenZeroAmount();
-        _transfer(resident, caller, amount);
-        emit RVPulled(resident, caller, amount);
+        _transfer(resident, caller, amount); // its Transfer event announces the escrow
     }
 
     /// @inheritdoc IRVToken

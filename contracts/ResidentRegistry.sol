@@ -255,14 +255,13 @@ contract ResidentRegistry is CTSBase, IResidentRegistry {
         if (existing != 0) revert ResidentRegistryIdentityInUse(identityHash, existing);
         residentId = ++_residentCount;
         ++_activeCount;
-        _residents[account] = Resident({
-            id: uint64(residentId),
-            status: ResidentStatus.Active,
-            registeredAt: uint40(block.timestamp),
-            identityHash: identityHash,
-            previousAddress: address(0),
-            migratedTo: address(0)
-        });
+        // Field by field: a struct literal would also write zero over the two address words (4,400 gas), and
+        // an address never used (status None) holds zero there already.
+        Resident storage resident = _residents[account];
+        resident.id = uint64(residentId);
+        resident.status = ResidentStatus.Active;
+        resident.registeredAt = uint40(block.timestamp);
+        resident.identityHash = identityHash;
         _currentAddress[residentId] = account;
         _residentByIdentity[identityHash] = residentId;
         emit ResidentAdded(residentId, account, identityHash);

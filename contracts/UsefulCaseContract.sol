@@ -95,7 +95,9 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         return _case(caseId);
     }
 
-    /// @notice How `verifier` decided case `caseId` (None, Approved, Rejected).
+    /// @notice How `verifier` decided case `caseId` while it stays pending (None, Approved, Rejected).
+    /// @dev The decision that decides a case is not stored (the case's status refuses any later one): once a
+    /// case is approved or rejected, {CaseApprovedBy} and {CaseRejectedBy} say who decided what.
     function decisionOf(uint256 caseId, address verifier) external view returns (Decision) {
         return _decisions[caseId][verifier];
     }
@@ -259,11 +261,14 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         if (reasonCode == 0) revert UsefulCaseZeroReasonCode();
         address verifier = _msgSender();
         Case storage c = _decidableCase(caseId, verifier);
-        _decisions[caseId][verifier] = Decision.Rejected;
         ++c.rejections;
         emit CaseRejectedBy(caseId, verifier, reasonCode);
         Programme storage p = _programmes[c.programmeId];
-        if (_rejectionDecides(c, p)) _markRejected(caseId, c, p);
+        if (_rejectionDecides(c, p)) {
+            _markRejected(caseId, c, p);
+        } else {
+            _decisions[caseId][verifier] = Decision.Rejected;
+        }
     }
 
     /// @inheritdoc IUsefulCaseContract
@@ -328,11 +333,17 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
 
     function _approve(uint256 caseId, address verifier) private {
         Case storage c = _decidableCase(caseId, verifier);
-        _decisions[caseId][verifier] = Decision.Approved;
         ++c.approvals;
         emit CaseApprovedBy(caseId, verifier);
         Programme storage p = _programmes[c.programmeId];
-        if (c.approvals >= p.quorum) _reward(caseId, c, p);
+        if (c.approvals >= p.quorum) {
+            _reward(caseId, c, p);
+        } else {
+            // Only a decision that leaves the case pending is stored: the one that decides it changes the
+            // case's status, which refuses every later decision, and its event names the verifier (22,100
+            // gas saved on every case with a quorum of one).
+            _decisions[caseId][verifier] = Decision.Approved;
+        }
     }
 
     /// @dev Rejected once so many rejected that the quorum can no longer be reached: rejections > n - quorum.

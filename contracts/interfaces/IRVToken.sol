@@ -9,10 +9,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// contracts (a vote round escrows, refunds and burns it), and migrated by the registry to a resident's new
 /// address. `transfer` and `transferFrom` by anyone else revert.
 interface IRVToken is IERC20 {
-    /// @notice RV was minted to `resident` by a programme.
-    event RVMinted(address indexed resident, uint256 amount);
-    /// @notice A system contract escrowed `amount` RV from `resident`.
-    event RVPulled(address indexed resident, address indexed systemContract, uint256 amount);
     /// @notice A system contract burned `amount` RV it held.
     event RVBurned(address indexed systemContract, uint256 amount);
     /// @notice The registry moved a migrating resident's balance.
@@ -30,11 +26,11 @@ interface IRVToken is IERC20 {
     error RVTokenZeroFaceValue();
 
     /// @notice Mints `amount` RV to the active resident `to`.
-    /// @dev Only the hromada's UsefulCaseContract. Emits {RVMinted} and Transfer.
+    /// @dev Only the hromada's UsefulCaseContract. Emits Transfer from zero.
     function mint(address to, uint256 amount) external;
 
     /// @notice Moves `amount` RV from `resident` to the calling system contract (a vote round's escrow).
-    /// @dev Only the hromada's BalancedVote, acting on the resident's own call to it. Emits {RVPulled}.
+    /// @dev Only the hromada's BalancedVote, acting on the resident's own call to it. Emits the ERC-20 Transfer.
     function pullFromResident(address resident, uint256 amount) external;
 
     /// @notice Burns `amount` of the calling system contract's own RV (spent votes).

@@ -345,11 +345,11 @@ class CommunityMachine:
         if approved:
             events = tx.events["CaseApproved"]
             assert [(e["caseId"], e["residentId"], e["resident"], e["rvMinted"]) for e in events] == approved
-            minted = [(e["resident"], e["amount"]) for e in tx.events["RVMinted"]]
+            minted = [(e["to"], e["value"]) for e in tx.events["Transfer"]]
             assert minted == [(recipient, reward) for _, _, recipient, reward in approved]
             self.new_mints = [recipient for recipient, _ in minted]
         else:
-            assert "CaseApproved" not in tx.events and "RVMinted" not in tx.events
+            assert "CaseApproved" not in tx.events and "Transfer" not in tx.events
         self.book = book
 
     def rule_approve_case(self, st_case, st_verifier):

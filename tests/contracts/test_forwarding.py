@@ -92,7 +92,7 @@ def test_a_forwarded_case_is_rewarded_to_the_resident(
 ):
     tx = forwarder.execute(signed_case(forwarder, olena, "olena-nets", cases, programme), {"from": relayer})
     approved = cases.approveCase(tx.events["CaseSubmitted"]["caseId"], {"from": verifiers[0]})
-    assert approved.events["RVMinted"] == {"resident": olena, "amount": 2}
+    assert approved.events["Transfer"] == {"from": ZERO_ADDRESS, "to": olena, "value": 2}
     assert token.balanceOf(olena) == 2
 
 

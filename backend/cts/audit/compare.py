@@ -427,12 +427,6 @@ def internal_differences(h: History, block: int) -> list[Difference]:
         "RVToken.Transfer events",
     )
     expect(
-        "RV minted: RVMinted events vs Transfer from 0",
-        h.total_minted,
-        h.rv_minted_events,
-        "RVToken.RVMinted events",
-    )
-    expect(
         "RV issued in the fund's impact vs RV minted",
         h.total_minted,
         h.impact[0].rvIssued,

@@ -88,9 +88,7 @@ class History:
         self.total_supply = 0
         self.total_minted = 0
         self.total_burned = 0
-        self.rv_minted_events = 0
         self.rv_burned_events = 0
-        self.rv_pulled_events = 0
         self.rv_migrated_events = 0
         # useful cases
         self.programmes: dict[int, Programme] = {}
@@ -122,9 +120,7 @@ class History:
             ("registry", "ResidentReleased"): self._resident_released,
             ("registry", "ResidentArrived"): self._resident_arrived,
             ("token", "Transfer"): self._transfer,
-            ("token", "RVMinted"): self._rv_minted,
             ("token", "RVBurned"): self._rv_burned,
-            ("token", "RVPulled"): self._rv_pulled,
             ("token", "RVMigrated"): self._rv_migrated,
             ("usefulCases", "ProgrammeCreated"): self._programme_created,
             ("usefulCases", "ProgrammePaused"): self._programme_paused,
@@ -291,14 +287,8 @@ class History:
         else:
             self.balances[recipient] += value
 
-    def _rv_minted(self, e: Event) -> None:
-        self.rv_minted_events += e.args["amount"]
-
     def _rv_burned(self, e: Event) -> None:
         self.rv_burned_events += e.args["amount"]
-
-    def _rv_pulled(self, e: Event) -> None:
-        self.rv_pulled_events += e.args["amount"]
 
     def _rv_migrated(self, e: Event) -> None:
         self.rv_migrated_events += e.args["amount"]
