@@ -25,8 +25,9 @@ contract BalancedVote is CTSBase, IBalancedVote {
     /// @notice Most projects in one round; finalisation at this size stays far below a block's gas limit.
     uint256 public constant MAX_PROJECTS = 128;
 
+    /// @dev One storage word: a bit per project (MAX_PROJECTS = 128), the escrowed total, the refund.
     struct Voter {
-        uint256 mask;
+        uint128 mask;
         uint64 total;
         bool refunded;
     }
@@ -41,7 +42,9 @@ contract BalancedVote is CTSBase, IBalancedVote {
     mapping(uint256 roundId => mapping(uint256 projectId => Project)) private _projects;
     mapping(uint256 roundId => mapping(uint256 projectId => Tally)) private _tallies;
     mapping(uint256 roundId => mapping(uint256 residentId => Voter)) private _voters;
-    mapping(uint256 roundId => mapping(uint256 residentId => mapping(uint256 projectId => uint64))) private _credits;
+    /// @dev A resident's credits per project, project i at index i-1: a fixed array of uint64 packs four
+    /// projects into one storage word, so a ballot over neighbouring projects writes one word, not four.
+    mapping(uint256 roundId => mapping(uint256 residentId => uint64[MAX_PROJECTS])) private _credits;
     uint256 private _roundCount;
 
     /// @param trustedForwarder_ the chain's CTSForwarder
@@ -105,7 +108,7 @@ contract BalancedVote is CTSBase, IBalancedVote {
         for (uint256 id = 1; id <= r.projectCount && k < size; ++id) {
             if (mask & _bit(id) != 0) {
                 projectIds[k] = id;
-                credits[k] = _credits[roundId][residentId][id];
+                credits[k] = _credits[roundId][residentId][id - 1];
                 ++k;
             }
         }
@@ -266,7 +269,7 @@ contract BalancedVote is CTSBase, IBalancedVote {
         for (uint256 k = 0; k < projectIds.length; ++k) {
             _setCredits(roundId, residentId, projectIds[k], credits[k]);
         }
-        voter.mask = newMask; // before the token moves (checks, effects, interactions)
+        voter.mask = uint128(newMask); // before the token moves (checks, effects, interactions)
         _settleEscrow(r, voter, resident, newTotal);
         emit BallotCast(roundId, residentId, resident, projectIds, credits, newTotal);
     }
@@ -355,14 +358,15 @@ contract BalancedVote is CTSBase, IBalancedVote {
 
     /// @dev Updates the resident's credits on one project and the project's tally by the difference.
     function _setCredits(uint256 roundId, uint256 residentId, uint256 projectId, uint256 newCredits) private {
-        uint256 oldCredits = _credits[roundId][residentId][projectId];
+        uint64[MAX_PROJECTS] storage residentCredits = _credits[roundId][residentId];
+        uint256 oldCredits = residentCredits[projectId - 1];
         if (oldCredits == newCredits) return;
         Tally storage t = _tallies[roundId][projectId];
         t.weight = uint128(t.weight - QuadraticMath.weight(oldCredits) + QuadraticMath.weight(newCredits));
         t.credits = uint64(t.credits - oldCredits + newCredits);
         if (oldCredits == 0) ++t.supporters;
         else if (newCredits == 0) --t.supporters;
-        _credits[roundId][residentId][projectId] = uint64(newCredits);
+        residentCredits[projectId - 1] = uint64(newCredits);
     }
 
     /// @dev Checks a ballot against the round's projects and rules; returns its bitmap and total credits.
