@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cts.pilot.figures import HROMADAS, PUBLISHED, check_breakdown
 
 CTS = str(Path(sys.executable).with_name("cts"))
@@ -16,6 +18,7 @@ def test_the_breakdown_meets_every_published_total() -> None:
     assert len(HROMADAS) == PUBLISHED["hromadas"]
 
 
+@pytest.mark.long
 def test_cts_pilot_reproduces_the_pilot_report_from_the_chain() -> None:
     result = subprocess.run([CTS, "pilot"], capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

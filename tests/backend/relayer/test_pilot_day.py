@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import PASSWORD, RelayEnv, build_env, h
 from sqlalchemy import func, select
 from web3 import Web3
@@ -62,6 +63,7 @@ def accounts(env: RelayEnv, count: int, role: Role, prefix: str) -> list[User]:
     return made
 
 
+@pytest.mark.long
 def test_a_pilot_day_fits_the_budgets_while_a_residents_flood_stops_at_their_own_limit(
     make_settings: Callable[..., Settings],
     tmp_path: Path,
