@@ -42,8 +42,9 @@ from cts.core.config import Settings
 from cts.core.db import build_engine, build_session_factory, upgrade_database
 from cts.core.security import build_password_hasher
 from cts.crud import create_user
-from cts.models import ActionStatus, RelayAction, Role, User
-from cts.relayer.context import ChainContext
+from cts.hromadas import HromadaDirectory, add_hromada
+from cts.models import ActionStatus, Membership, RelayAction, Role, User
+from cts.relayer.context import ChainConnection
 from cts.relayer.service import Call, RelayerService
 from cts.schemas import UserRegister
 
@@ -154,7 +155,6 @@ def main() -> int:
                     UserRegister.model_validate(
                         {"email": f"r{i}@example.org", "password": "x" * 12, "display_name": "r"}
                     ),
-                    role=Role.RESIDENT,
                     password_hasher=hasher,
                     master_key=settings.master_key,
                 )
@@ -185,8 +185,16 @@ def main() -> int:
         direct_rate = direct_action_rate(w3, hromada.cases, min(args.direct, 10 * len(DIRECT_SENDERS)))
         print(f"baseline: {direct_rate:.1f} direct submitCase transactions per second")
 
-        chain = ChainContext.from_settings(settings)
-        service = RelayerService(settings, chain)
+        with factory() as session:
+            # Roles are per hromada: the residents are members of the benchmark's one hromada.
+            hromada_row = add_hromada(session, manifest, "bench", daily_gas_budget=2**62)
+            session.add_all(
+                Membership(user_id=uid, hromada_id=hromada_row.id, role=Role.RESIDENT) for uid in user_ids
+            )
+            session.commit()
+            session.refresh(hromada_row)
+            session.expunge(hromada_row)
+        service = RelayerService(settings, HromadaDirectory(settings).context(hromada_row), hromada_row)
         # The worker in its own process, as deployed (`cts relayer run`): it shares nothing with the API
         # process but the database and the chain.
         environment = {
@@ -247,7 +255,7 @@ def main() -> int:
             list(pool.map(submit, range(first_round, 2 * first_round)))
         from cts.relayer.worker import RelayerWorker
 
-        sender = RelayerWorker(settings, factory, ChainContext.from_settings(settings))
+        sender = RelayerWorker(settings, factory, ChainConnection.from_settings(settings))
         sending_started = time.perf_counter()
         sender.drain(timeout=600)
         sending_seconds = time.perf_counter() - sending_started

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi.abi import decode
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3.contract import Contract
 
@@ -112,14 +113,23 @@ class SponsoredFunction:
     abi: dict[str, Any]
 
 
-def _selectors(contract: Contract) -> dict[bytes, str]:
-    table: dict[bytes, str] = {}
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    input_types: tuple[str, ...]  # canonical ABI types, for eth_abi
+    input_names: tuple[str, ...]
+
+
+def _selectors(contract: Contract) -> dict[bytes, _Function]:
+    table: dict[bytes, _Function] = {}
     abi: list[dict[str, Any]] = list(contract.abi)  # type: ignore[arg-type]
     for item in abi:
         if item.get("type") != "function":
             continue
-        types = ",".join(_canonical(i) for i in item.get("inputs", []))
-        table[function_signature_to_4byte_selector(f"{item['name']}({types})")] = str(item["name"])
+        inputs = item.get("inputs", [])
+        types = tuple(_canonical(i) for i in inputs)
+        selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
+        table[selector] = _Function(str(item["name"]), types, tuple(str(i["name"]) for i in inputs))
     return table
 
 
@@ -147,11 +157,14 @@ class Allowlist:
         }
         self._contracts = contracts
         self._table: dict[tuple[str, bytes], SponsoredCall] = {}
+        self._inputs: dict[tuple[str, bytes], _Function] = {}
         for key, contract in contracts.items():
-            for selector, name in _selectors(contract).items():
-                roles = SPONSORED.get((key, name))
+            for selector, function in _selectors(contract).items():
+                roles = SPONSORED.get((key, function.name))
                 if roles is not None:
-                    self._table[(contract.address.lower(), selector)] = SponsoredCall(key, name, roles)
+                    sponsored = SponsoredCall(key, function.name, roles)
+                    self._table[(contract.address.lower(), selector)] = sponsored
+                    self._inputs[(key, selector)] = function
 
     def check(self, target: str, calldata: bytes, role: Role) -> SponsoredCall:
         """The sponsored call that `calldata` to `target` is; NotSponsoredError if none, or not for `role`."""
@@ -174,6 +187,10 @@ class Allowlist:
         return found
 
     def arguments(self, call: SponsoredCall, calldata: bytes) -> dict[str, Any]:
-        """The named arguments of an allowed call (its calldata decoded with the contract's ABI)."""
-        _, arguments = self._contracts[call.contract].decode_function_input(bytes(calldata))
-        return dict(arguments)
+        """The named arguments of an allowed call (its calldata decoded with the contract's ABI).
+
+        eth_abi with the input types worked out once: web3's decode_function_input looked the function up
+        and rebuilt its decoder on every call, a quarter of the time of accepting an action."""
+        function = self._inputs[(call.contract, bytes(calldata[:4]))]
+        values = decode(function.input_types, bytes(calldata[4:]))
+        return dict(zip(function.input_names, values, strict=True))
