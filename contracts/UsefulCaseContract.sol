@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
 import {CTSBase} from "./utils/CTSBase.sol";
@@ -141,6 +142,8 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         if (params.quorum == 0 || params.quorum > verifierCount || verifierCount > MAX_VERIFIERS) {
             revert UsefulCaseInvalidQuorum(params.quorum, verifierCount);
         }
+        // A case keeps its programme's id in 16 bits (see {Case}).
+        if (_programmeCount == type(uint16).max) revert UsefulCaseTooManyProgrammes(type(uint16).max);
         programmeId = ++_programmeCount;
         for (uint256 i = 0; i < verifierCount; ++i) {
             address verifier = params.verifiers[i];
@@ -317,12 +320,12 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         }
         caseId = ++_caseCount;
         _cases[caseId] = Case({
-            programmeId: uint64(programmeId),
-            residentId: uint64(residentId),
+            programmeId: SafeCast.toUint16(programmeId),
+            residentId: SafeCast.toUint24(residentId),
             approvals: 0,
             rejections: 0,
             status: CaseStatus.Pending,
-            submittedAt: uint40(block.timestamp),
+            submittedAt: SafeCast.toUint32(block.timestamp),
             submittedBy: submittedBy,
             evidenceHash: evidenceHash
         });

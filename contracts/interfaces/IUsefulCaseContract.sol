@@ -74,13 +74,16 @@ interface IUsefulCaseContract {
     }
 
     /// @notice A useful case.
+    /// @dev Everything but the evidence hash fits one storage word (a case costs two fresh words, not three):
+    /// at most 65,535 programmes and 16,777,215 residents per hromada, times until the year 2106. Wider
+    /// values revert (OpenZeppelin's SafeCastOverflowedUintDowncast) rather than wrap.
     struct Case {
-        uint64 programmeId;
-        uint64 residentId;
+        uint16 programmeId;
+        uint24 residentId;
         uint8 approvals;
         uint8 rejections;
         CaseStatus status;
-        uint40 submittedAt;
+        uint32 submittedAt;
         address submittedBy;
         bytes32 evidenceHash;
     }
@@ -123,6 +126,8 @@ interface IUsefulCaseContract {
     /// @notice The title is `length` bytes long (UTF-8); at most `max` are allowed.
     error UsefulCaseTitleTooLong(uint256 length, uint256 max);
     error UsefulCaseZeroReward();
+    /// @notice The hromada already has the most programmes a case can refer to.
+    error UsefulCaseTooManyProgrammes(uint256 max);
     error UsefulCaseZeroHash();
     /// @notice Caps must hold at least one reward, and the per-resident cap cannot exceed the programme cap.
     error UsefulCaseInvalidCaps(uint256 rewardPerCase, uint256 tokenCap, uint256 perResidentCap);
