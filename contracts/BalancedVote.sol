@@ -44,6 +44,8 @@ contract BalancedVote is CTSBase, IBalancedVote {
     mapping(uint256 roundId => mapping(uint256 residentId => Voter)) private _voters;
     /// @dev A resident's credits per project, project i at index i-1: a fixed array of uint64 packs four
     /// projects into one storage word, so a ballot over neighbouring projects writes one word, not four.
+    // Slither takes a mapping to a fixed array for a state variable never written; _setCredits writes it.
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 roundId => mapping(uint256 residentId => uint64[MAX_PROJECTS])) private _credits;
     uint256 private _roundCount;
 
