@@ -9,7 +9,7 @@ import functools
 
 import brownie
 import pytest
-from brownie import chain
+from brownie import chain, web3
 from case_helpers import (
     ADMIN_ROLE,
     CLOSED,
@@ -113,6 +113,40 @@ def test_programme_ids_increase_from_one(cases, council, verifiers, programme):
     assert third.events["ProgrammeCreated"]["programmeId"] == 3
     assert cases.programmeCount() == 3
     assert cases.programme(2)["title"] == "Blood" and cases.programme(3)["title"] == "Nets"
+
+
+def _set_programme_count(cases, count):
+    """Write `count` into the contract's programme counter (found by its value, then checked through the
+    view): creating 65,535 programmes one by one would take hours."""
+    write = "evm_setAccountStorageAt" if "ganache" in web3.client_version.lower() else "anvil_setStorageAt"
+
+    def put(slot, value):
+        key, word = ("0x" + n.to_bytes(32, "big").hex() for n in (slot, value))
+        answer = web3.provider.make_request(write, [cases.address, key, word])
+        assert "error" not in answer, answer
+        web3.provider.make_request("evm_mine", [])  # the next read sees the new state at the head
+
+    current = cases.programmeCount()
+    for slot in range(64):
+        if int.from_bytes(web3.eth.get_storage_at(cases.address, slot), "big") != current:
+            continue
+        put(slot, 0xC0DE)
+        if cases.programmeCount() == 0xC0DE:
+            put(slot, count)
+            return
+        put(slot, current)
+    raise AssertionError("the programme counter's storage slot was not found")
+
+
+def test_a_hromada_has_at_most_65535_programmes_as_a_case_keeps_the_id_in_16_bits(
+    cases, council, verifiers, nothing_changes
+):
+    _set_programme_count(cases, 65_534)
+    tx = cases.createProgramme(programme_params(now(), verifiers, title="The last"), {"from": council})
+    assert tx.return_value == 65_535 == cases.programmeCount()
+    with nothing_changes(), brownie.reverts(error("UsefulCaseTooManyProgrammes", 65_535)):
+        cases.createProgramme(programme_params(now(), verifiers, title="One too many"), {"from": council})
+    assert cases.programmeCount() == 65_535
 
 
 def test_only_the_council_creates_programmes(cases, verifiers, coordinator, outsider, nothing_changes):
