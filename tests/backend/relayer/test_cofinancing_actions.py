@@ -273,10 +273,17 @@ def test_a_donor_abroad_escrows_a_stablecoin_by_a_request_its_own_wallet_signs(e
     )
     node = env.w3.eth.accounts[17]
     token = Sender(env.w3, node).deploy("PlainERC20")
-    token.functions.mint(wallet.address, GIFT).transact({"from": node})
-    env.w3.eth.send_transaction({"from": node, "to": wallet.address, "value": 10**17})
+    minted = token.functions.mint(wallet.address, GIFT).transact({"from": node})
+    env.w3.eth.wait_for_transaction_receipt(minted)
+    # The wallet's gas, sized from the chain's price now and mined before the wallet spends it: a fixed
+    # 0.1 ETH sent without waiting once met "insufficient funds" under `make test`, where earlier tests' full
+    # batches can have raised the base fee.
+    gas_price = env.w3.eth.gas_price
+    env.w3.eth.wait_for_transaction_receipt(
+        env.w3.eth.send_transaction({"from": node, "to": wallet.address, "value": 10 * 100_000 * gas_price})
+    )
     approve = token.functions.approve(co.address, GIFT).build_transaction(
-        {"from": wallet.address, "nonce": 0, "gas": 100_000, "gasPrice": env.w3.eth.gas_price}
+        {"from": wallet.address, "nonce": 0, "gas": 100_000, "gasPrice": gas_price}
     )
     env.w3.eth.wait_for_transaction_receipt(
         env.w3.eth.send_raw_transaction(wallet.sign_transaction(approve).raw_transaction)

@@ -150,6 +150,8 @@ def test_a_coordinator_records_three_cases_and_verifies_one_offline_and_each_rea
     page.get_by_role("button", name=t.gettext("Approve case #%(id)s", id=waiting_case)).click()
     wait_for(page, waiting_is(4), 60)
     page.goto("record")
+    # offline.js draws the outbox from IndexedDB after the page loads, then marks the body: read it then.
+    wait_for(page, waiting_is(4), 60)
     waiting = page.get_by_test_id("outbox-waiting")
     assert waiting.locator("li").count() == 4
     assert first.display_name in waiting.inner_text() and "journal-8101.png" in waiting.inner_text()
