@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ class RpcClient:
         self.sleep = sleep
         self.requests_sent = 0
         self.retried = 0
+        # The scan and the view reader send from several threads; `x += 1` is not atomic between them.
+        self._counting = threading.Lock()
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=timeout, headers={"Content-Type": "application/json"})
 
@@ -124,12 +127,14 @@ class RpcClient:
             except TransientRpcError as error:
                 last = error
             if number + 1 < self.retries:
-                self.retried += 1
+                with self._counting:
+                    self.retried += 1
                 self.sleep(self.backoff * 2**number)
         raise RetriesExhaustedError(f"{method} failed {self.retries} times; last error: {last}")
 
     def _post(self, method: str, payload: Any) -> Any:
-        self.requests_sent += 1
+        with self._counting:
+            self.requests_sent += 1
         try:
             response = self._http.post(self.url, content=json.dumps(payload))
         except (httpx.TimeoutException, httpx.TransportError) as error:

@@ -1,86 +1,22 @@
 """Log scans in bounded ranges against a node that behaves like a public provider.
 
-`LimitingProxy` is a real JSON-RPC endpoint in front of the test chain that enforces what hosted providers
-enforce: it refuses eth_getLogs over more than `max_range` blocks ("query returned more than 10000
-results") and answers every `fail_every`-th request with HTTP 503. The scan must halve its ranges, retry,
-and still read exactly the logs that one unlimited request reads.
+`LimitingProxy` (limiting_proxy.py) refuses eth_getLogs over too many blocks and answers some requests with
+HTTP 503. The scan must halve its ranges, retry, and still read exactly the logs that one unlimited request
+reads, with several ranges in flight at once.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from audit_history import HonestHistory
+from limiting_proxy import LimitingProxy
 
 from cts.audit.errors import RetriesExhaustedError
 from cts.audit.rpc import RpcClient
 from cts.audit.scan import ScanStats, scan_logs
 from cts.cli import main
-
-
-class LimitingProxy:
-    def __init__(self, upstream: str, max_range: int, fail_every: int = 0) -> None:
-        self.upstream = upstream
-        self.max_range = max_range
-        self.fail_every = fail_every
-        self.requests = itertools.count(1)
-        self.refused_ranges = 0
-        self.failures = 0
-        self.http = httpx.Client(timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status, answer = proxy.answer(json.loads(body))
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def answer(self, request: Any) -> tuple[int, Any]:
-        if self.fail_every and next(self.requests) % self.fail_every == 0:
-            self.failures += 1
-            return 503, {"message": "service unavailable"}
-        single = request if isinstance(request, dict) else None
-        if single is not None and single.get("method") == "eth_getLogs":
-            query = single["params"][0]
-            span = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
-            if span > self.max_range:
-                self.refused_ranges += 1
-                error = {"code": -32005, "message": "query returned more than 10000 results"}
-                return 200, {"jsonrpc": "2.0", "id": single["id"], "error": error}
-        return 200, self.http.post(self.upstream, json=request).json()
-
-    def __enter__(self) -> LimitingProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.http.close()
 
 
 @pytest.fixture
