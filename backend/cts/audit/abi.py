@@ -298,22 +298,80 @@ def _encode_static(kind: str, value: Any) -> bytes:
 
 def encode_call(artifact: str, function: str, args: Sequence[Any] = ()) -> str:
     """Calldata for a view; its arguments are words (uint, address, bool, bytes32), or eth_abi does it."""
+    return "0x" + encode_call_bytes(artifact, function, args).hex()
+
+
+def encode_call_bytes(artifact: str, function: str, args: Sequence[Any] = ()) -> bytes:
+    """encode_call as bytes."""
     spec = _function_specs(artifact)[function]
     try:
         pairs = zip(spec.input_types, args, strict=True)
         encoded = b"".join(_encode_static(kind, value) for kind, value in pairs)
     except TypeError:
         encoded = abi_encode(list(spec.input_types), list(args))
-    return "0x" + (spec.selector + encoded).hex()
+    return spec.selector + encoded
 
 
 def decode_result(artifact: str, function: str, data: str) -> Any:
     """A view's return value: one value as itself, several as a dict by output name."""
+    return decode_result_bytes(artifact, function, bytes.fromhex(data[2:]))
+
+
+def decode_result_bytes(artifact: str, function: str, raw: bytes) -> Any:
+    """decode_result for an answer already in bytes."""
     spec = _function_specs(artifact)[function]
-    raw = bytes.fromhex(data[2:])
     if not raw and spec.output_names:
         raise ValueError(f"{function} returned no data")
     values = spec.decode_outputs(raw, 0)
     if len(values) == 1:
         return values[0]
     return dict(zip(spec.output_names, values, strict=True))
+
+
+# ---------------------------------------------------------------------------- many views in one call
+#
+# contracts/audit/ViewBatch.sol reads a few hundred views in one eth_call (its code is given through the
+# call's state override). Its argument, a `(address,bytes)[]`, is encoded here by hand: eth_abi would take
+# longer than the node takes to answer.
+
+VIEW_BATCH = "ViewBatch"
+
+
+def _word_of(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def encode_view_batch(calls: Sequence[tuple[str, bytes]]) -> str:
+    """Calldata of `ViewBatch.read(calls)` for (target address, calldata) pairs."""
+    selector = _function_specs(VIEW_BATCH)["read"].selector
+    offsets: list[bytes] = []
+    tails: list[bytes] = []
+    position = 32 * len(calls)  # element offsets count from the first offset word
+    for target, data in calls:
+        encoded = (
+            bytes.fromhex(target[2:]).rjust(32, b"\0")
+            + _word_of(64)
+            + _word_of(len(data))
+            + data
+            + b"\0" * (-len(data) % 32)
+        )
+        offsets.append(_word_of(position))
+        tails.append(encoded)
+        position += len(encoded)
+    return "0x" + (selector + _word_of(32) + _word_of(len(calls)) + b"".join(offsets) + b"".join(tails)).hex()
+
+
+def decode_view_batch(data: str) -> list[tuple[bool, bytes]]:
+    """(success, return data) of each view, from the answer of `ViewBatch.read`."""
+    answers = _function_specs(VIEW_BATCH)["read"].decode_outputs(bytes.fromhex(data[2:]), 0)[0]
+    return [(bool(a["success"]), bytes(a["returnData"])) for a in answers]
+
+
+def revert_reason(data: bytes) -> str:
+    """A revert's `Error(string)` message, or '' for a custom error or a bare revert."""
+    if data[:4] != bytes.fromhex("08c379a0"):
+        return ""
+    try:
+        return str(_compile({"type": "string"})(data, 4 + _word(data, 4)))
+    except (UnicodeDecodeError, ValueError):
+        return ""
