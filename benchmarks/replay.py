@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from relayer import raw_send_rate  # benchmarks/relayer.py, beside this script: the same baseline
 from web3 import HTTPProvider, Web3
 
 from cts.audit.audit import run_audit
@@ -36,9 +37,6 @@ from cts.chain.deploy import deploy_shared
 from cts.chain.localnode import LocalNode
 from cts.core.db import upgrade_database
 from cts.election_replay import ALLOCATION_RULES, read_election, replay_election, replay_settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from relayer import raw_send_rate  # the same baseline as the relayer's benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_PABULIB = ROOT.parent / "shared" / "data" / "pabulib"
