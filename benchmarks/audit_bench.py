@@ -170,6 +170,12 @@ class BenchNode(LocalNode):
         return [*super().command(), "--block-base-fee-per-gas", "0"]
 
 
+# States of recent blocks the benchmark's Anvil keeps (LocalNode.recent_states): with the default 500 copies
+# of a 40,000-resident state, Anvil outgrew 24 GiB. The audit is told where the hromada starts (--from-block),
+# as a manifest would, since the bisection for its first block needs old states.
+RECENT_STATES = 64
+
+
 # One connection for the generator's own requests (a new client per request costs milliseconds).
 _HTTP = httpx.Client(timeout=600)
 
@@ -508,9 +514,9 @@ def raw_scan(
     return time.perf_counter() - started, stats
 
 
-def measure_audit_child(url: str, hromada: str, chunk: int, out: Path) -> dict[str, Any]:
+def measure_audit_child(url: str, hromada: str, first: int, chunk: int, out: Path) -> dict[str, Any]:
     """Run `cts audit` in a child process that reports its own time and peak memory."""
-    command = [sys.executable, __file__, "--measure-audit", url, hromada, str(chunk), str(out)]
+    command = [sys.executable, __file__, "--measure-audit", url, hromada, str(first), str(chunk), str(out)]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
         raise RuntimeError(f"cts audit failed:\n{completed.stdout}\n{completed.stderr}")
@@ -519,12 +525,13 @@ def measure_audit_child(url: str, hromada: str, chunk: int, out: Path) -> dict[s
     return measured
 
 
-def _measure_audit_here(url: str, hromada: str, chunk: str, out: str) -> int:
+def _measure_audit_here(url: str, hromada: str, first: str, chunk: str, out: str) -> int:
     """In the child: run `cts audit` and report wall and CPU seconds and peak resident memory."""
     started = time.perf_counter()
     from cts.cli import main
 
-    code = main(["audit", "--rpc", url, "--hromada", hromada, "--chunk", chunk, "--quiet", "--json", out])
+    where = ["--rpc", url, "--hromada", hromada, "--from-block", first, "--chunk", chunk]
+    code = main(["audit", *where, "--quiet", "--json", out])
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     measured = {
@@ -600,13 +607,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="signing processes")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--out", type=Path, help="the table (default docs/benchmarks/audit-anvil.md)")
-    parser.add_argument("--measure-audit", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-audit", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure_audit:
         return _measure_audit_here(*args.measure_audit)
 
     say(f"audit benchmark: one round with {args.voters:,} voters and {args.projects} projects on local Anvil")
-    with BenchNode(kind="anvil", accounts=20) as node:
+    with BenchNode(kind="anvil", accounts=20, recent_states=RECENT_STATES) as node:
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 600}))
         started = time.perf_counter()
         generated = generate(w3, node.url, args.voters, args.projects, args.seed, args.processes)
@@ -616,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scan_seconds, scan = raw_scan(node.url, addresses, first, last, args.chunk, workers=1)
         parallel_seconds, _ = raw_scan(node.url, addresses, first, last, args.chunk, DEFAULT_WORKERS)
         out = Path(tempfile.gettempdir()) / f"cts-audit-bench-{os.getpid()}.json"
-        audit = measure_audit_child(node.url, generated.handles.token.address, args.chunk, out)
+        audit = measure_audit_child(node.url, generated.handles.token.address, first, args.chunk, out)
         report = json.loads(out.read_text())
         out.unlink()
 

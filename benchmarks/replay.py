@@ -36,7 +36,13 @@ from cts.chain.client import Sender
 from cts.chain.deploy import deploy_shared
 from cts.chain.localnode import LocalNode
 from cts.core.db import upgrade_database
-from cts.election_replay import ALLOCATION_RULES, read_election, replay_election, replay_settings
+from cts.election_replay import (
+    ALLOCATION_RULES,
+    RECENT_STATES,
+    read_election,
+    replay_election,
+    replay_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_PABULIB = ROOT.parent / "shared" / "data" / "pabulib"
@@ -54,11 +60,16 @@ def disk_bytes(path: Path) -> int:
 
 
 def peak_kib(pid: int) -> int:
-    """The peak resident memory (VmHWM) of a running process, in KiB."""
+    """The largest peak resident memory (VmHWM, KiB) of a running process and its descendants: npm's `anvil`
+    is a Node.js wrapper whose child is the node itself (the wrapper alone was once reported, 43 MiB)."""
+    peak = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+            peak = int(line.split()[1])
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            peak = max(peak, peak_kib(int(child)))
+    return peak
 
 
 def main() -> int:
@@ -84,7 +95,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="cts-replay-bench-") as temporary:
         folder = Path(temporary)
-        node = LocalNode(kind=args.node, log_path=folder / "chain.log").start()
+        node = LocalNode(kind=args.node, log_path=folder / "chain.log", recent_states=RECENT_STATES).start()
         try:
             w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 120}))
             raw_rate = raw_send_rate(w3, args.raw)

@@ -52,6 +52,8 @@ MAX_PROJECTS = 128  # BalancedVote.MAX_PROJECTS
 REGISTRATION_BATCH = 100  # residents per addResidents call
 APPROVAL_BATCH = 100  # cases per approveCases call
 VOTER_BATCH = 500  # voters' accounts per database transaction
+# States of recent blocks the replay's Anvil keeps in memory (LocalNode.recent_states).
+RECENT_STATES = 64
 QUEUE_CHUNK = 250  # actions queued before waiting for them (keeps the queue and the progress bar moving)
 REPLAY_SPONSORS = (16, 17, 18, 19)  # development accounts that pay the replay's gas on a local chain
 FACE_VALUE_KOPIYKY = 5_000  # UAH 50 per RV, as in the pilots
@@ -552,7 +554,8 @@ def replay_command(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         database = folder / "replay.sqlite3"
         database.unlink(missing_ok=True)
-        node = LocalNode(kind=args.node, log_path=folder / "chain.log")
+        # The replay reads state at the head only (its audit starts from the manifest's block).
+        node = LocalNode(kind=args.node, log_path=folder / "chain.log", recent_states=RECENT_STATES)
         try:
             node.start()
         except LocalNodeError as error:

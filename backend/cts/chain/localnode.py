@@ -77,6 +77,12 @@ class LocalNode:
     # Keep the chain across restarts (a node that "goes away and comes back"): Anvil's --state file,
     # Ganache's database folder.
     state_path: Path | None = None
+    # Anvil only: keep the state of the last `recent_states` blocks and no older (`--prune-history`). Anvil
+    # otherwise keeps a whole copy of the state for each of its last 500 blocks in memory: with 40,000
+    # residents that outgrew 24 GiB and the kernel killed it. Past that many blocks, reads of an old state
+    # are refused (BlockOutOfRangeError); logs, blocks and receipts stay. For runs that never read old state
+    # (`cts replay`, the benchmarks); the tests and the demo keep the default.
+    recent_states: int | None = None
     # Stop the node when the thread that started it ends (die_with_parent): for `cts demo`.
     die_with_parent: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -117,12 +123,15 @@ class LocalNode:
             f"--accounts={self.accounts}",
             "--balance=1000000",
             "--gas-limit=30000000",
-            # Anvil keeps the state of its last 500 blocks in memory and writes older ones to
-            # ~/.foundry/anvil/tmp (thousands of them, never removed when the node is stopped: 211 MB per
-            # `make test`, 74 GB in one long replay). Nothing in CTS reads state that old (the worker reads at
-            # the head, the audit reads logs), so nothing goes to disk.
-            "--max-persisted-states=0",
         ]
+        # Anvil keeps the state of its last 500 blocks in memory and writes older ones to ~/.foundry/anvil/tmp
+        # (thousands of them, never removed when the node is stopped: 211 MB per `make test`, 74 GB in one long
+        # replay). Nothing in CTS reads state that old (the worker reads at the head, the audit reads logs),
+        # so nothing goes to disk; --prune-history writes nothing either (the two options exclude each other).
+        if self.recent_states is not None:
+            cmd.append(f"--prune-history={self.recent_states}")
+        else:
+            cmd.append("--max-persisted-states=0")
         if self.block_time:
             cmd.append(f"--block-time={self.block_time}")
         if self.state_path:

@@ -32,3 +32,21 @@ def test_a_long_chain_writes_no_state_under_home(tmp_path: Path, monkeypatch: py
         assert w3.eth.get_balance(receiver, head - 1) == w3.eth.get_balance(receiver) - 1
         assert _files_under(tmp_path / ".foundry") == []
     assert _files_under(tmp_path / ".foundry") == []
+
+
+def test_a_node_keeping_few_states_refuses_old_state_and_keeps_every_log(tmp_path: Path) -> None:
+    recent = 8
+    with LocalNode(kind="anvil", recent_states=recent) as node:
+        w3 = Web3(HTTPProvider(node.url))
+        sender, receiver = w3.eth.accounts[:2]
+        start = w3.eth.block_number
+        for _ in range(3 * recent):
+            w3.eth.send_transaction({"from": sender, "to": receiver, "value": 1})
+        head = w3.eth.block_number
+        assert w3.eth.get_balance(receiver, head - 1) == w3.eth.get_balance(receiver) - 1
+        # An old state is refused, never answered wrong.
+        answer = w3.provider.make_request("eth_getBalance", [receiver, hex(start + 1)])  # type: ignore[arg-type]
+        assert "BlockOutOfRangeError" in answer["error"]["message"]
+        # Blocks and their transactions stay.
+        assert all(len(w3.eth.get_block(number)["transactions"]) == 1 for number in range(start + 1, head + 1))
+    assert _files_under(tmp_path / ".foundry") == []
