@@ -41,6 +41,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from replay import peak_kib  # benchmarks/replay.py, beside this script
 from web3 import HTTPProvider, Web3
 
 from cts.audit.rpc import RpcClient
@@ -575,6 +576,10 @@ def table(f: dict[str, Any], cpus: int) -> str:
         ),
         ("peak resident memory of the audit", f"**{f['audit_peak_rss_mib']:,.0f} MiB** (target 300 MiB)"),
         (
+            f"peak resident memory of the node (Anvil, {RECENT_STATES} recent states kept)",
+            f"{f['node_peak_rss_mib']:,.0f} MiB",
+        ),
+        (
             "figures compared, view calls",
             f"{f['audit_figures_compared']:,} through {f['audit_view_calls']:,} views, "
             f"{f['audit_differences']} differences",
@@ -626,6 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         audit = measure_audit_child(node.url, generated.handles.token.address, first, args.chunk, out)
         report = json.loads(out.read_text())
         out.unlink()
+        node_peak_mib = peak_kib(node.process.pid) / 1024 if node.process else 0.0
 
     figures = {
         "voters": generated.voters,
@@ -644,6 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit_command_cpu_seconds": round(audit["cpu_seconds"], 2),
         "audit_proper_seconds": round(report["seconds"], 2),
         "audit_peak_rss_mib": round(audit["peak_rss_mib"], 1),
+        "node_peak_rss_mib": round(node_peak_mib, 1),
         "audit_exit_code": audit["exit"],
         "audit_figures_compared": report["checked"],
         "audit_view_calls": report["views_read"],

@@ -158,17 +158,18 @@ def _compile(item: Mapping[str, Any]) -> Decoder:
     raise ValueError(f"unsupported ABI type {kind}")
 
 
-def _decode_topic(kind: str, topic: str) -> Any:
-    raw = bytes.fromhex(topic[2:])
+def _topic_decoder(kind: str) -> Callable[[str], Any]:
+    """A decoder of one indexed value from its hex topic, chosen once per event input."""
     if kind.startswith("uint"):
-        return int.from_bytes(raw, "big")
+        return lambda topic: int(topic, 16)
     if kind.startswith("int"):
-        return int.from_bytes(raw, "big", signed=True)
+        bits = int(kind[len("int") :] or 256)
+        return lambda topic: int.from_bytes(bytes.fromhex(topic[2:])[-bits // 8 :], "big", signed=True)
     if kind == "address":
-        return "0x" + raw[12:].hex()
+        return lambda topic: "0x" + topic[-40:].lower()
     if kind == "bool":
-        return raw[-1] == 1
-    return raw  # bytes32, or the hash of an indexed dynamic value
+        return lambda topic: int(topic, 16) == 1
+    return lambda topic: bytes.fromhex(topic[2:])  # bytes32, or the hash of an indexed dynamic value
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,7 @@ class Event:
 @dataclass(frozen=True)
 class _EventSpec:
     name: str
-    indexed: tuple[tuple[str, str], ...]  # (name, type)
+    indexed: tuple[tuple[str, Callable[[str], Any]], ...]  # (name, its topic's decoder)
     data_names: tuple[str, ...]
     decode_data: Callable[[bytes, int], list[Any]]
 
@@ -206,7 +207,7 @@ def _event_specs(artifact: str) -> dict[str, _EventSpec]:
         data_items = [i for i in inputs if not i.get("indexed")]
         specs[topic] = _EventSpec(
             name=item["name"],
-            indexed=tuple((i["name"], str(i["type"])) for i in inputs if i.get("indexed")),
+            indexed=tuple((i["name"], _topic_decoder(str(i["type"]))) for i in inputs if i.get("indexed")),
             data_names=tuple(i["name"] for i in data_items),
             decode_data=_sequence(data_items),
         )
@@ -242,9 +243,9 @@ class EventDecoder:
         if spec is None:
             self.unknown += 1
             return None
-        args: dict[str, Any] = {}
-        for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True):
-            args[name] = _decode_topic(kind, topic)
+        args: dict[str, Any] = {
+            name: decode(topic) for (name, decode), topic in zip(spec.indexed, topics[1:], strict=True)
+        }
         if spec.data_names:
             values = spec.decode_data(bytes.fromhex(str(log["data"])[2:]), 0)
             args.update(zip(spec.data_names, values, strict=True))

@@ -3,7 +3,7 @@
 Providers cap eth_getLogs (a range of blocks, a number of results, a response size). The scan asks for at
 most `chunk` blocks at a time; when the node refuses a range it halves it and asks again; it also shrinks
 the range when an answer was large and widens it (up to `chunk`) when answers are small, so one request
-never carries much more than `target_logs` logs. Transient failures are retried with backoff by the
+never carries many more than `target_logs` logs. Transient failures are retried with backoff by the
 client. Up to `workers` ranges are in flight at once (the node reads one while the audit replays the
 previous), and ranges come back in chain order, each sorted by (block, log index).
 """
@@ -23,8 +23,10 @@ from cts.audit.errors import AuditError, RangeTooLargeError
 from cts.audit.rpc import RpcClient
 
 DEFAULT_CHUNK = 2_000
-DEFAULT_TARGET_LOGS = 10_000
-INITIAL_SPAN = 250
+DEFAULT_TARGET_LOGS = 5_000
+# The first ranges are small: a dense chain's blocks hold hundreds of logs each (the spans grow at once where
+# they hold few), and three ranges are read at a time.
+INITIAL_SPAN = 32
 # Ranges in flight at once. Two keep the node busy while the audit decodes; more only queue up at a local
 # node, and a hosted provider counts them against its rate limit.
 DEFAULT_WORKERS = 3
@@ -128,13 +130,17 @@ def scan_logs(
                 stats.halvings += part.halvings
                 stats.ranges += 1
                 stats.logs += len(part.logs)
-                # The next ranges follow what the node just answered: within its limit, near target_logs.
+                # The next ranges follow what the node just answered: within its limit, and sized to hold
+                # about target_logs at this range's density (at most twice the span, for a chain whose
+                # density changes), so that the ranges in flight never hold many more logs than that.
+                blocks = last - first + 1
                 if part.halvings:
                     span = min(span, part.span)
-                if len(part.logs) > target_logs and span > 1:
-                    span = max(1, span // 2)
-                elif len(part.logs) * 4 < target_logs and span < chunk and not part.halvings:
-                    span = min(chunk, span * 2)
+                elif len(part.logs) > target_logs:
+                    span = max(1, blocks * target_logs // len(part.logs))
+                elif len(part.logs) * 2 < target_logs:
+                    ideal = blocks * target_logs // max(1, len(part.logs))
+                    span = max(1, min(chunk, 2 * span, ideal))
                 stats.smallest_span = min(stats.smallest_span, span, part.span)
                 bar.update(last - first + 1)
                 bar.set_postfix(logs=stats.logs, refresh=False)

@@ -124,10 +124,11 @@ class LocalNode:
             "--balance=1000000",
             "--gas-limit=30000000",
         ]
-        # Anvil keeps the state of its last 500 blocks in memory and writes older ones to ~/.foundry/anvil/tmp
-        # (thousands of them, never removed when the node is stopped: 211 MB per `make test`, 74 GB in one long
-        # replay). Nothing in CTS reads state that old (the worker reads at the head, the audit reads logs),
-        # so nothing goes to disk; --prune-history writes nothing either (the two options exclude each other).
+        # Anvil keeps the state of its last 500 blocks in memory and writes older ones to
+        # ~/.foundry/anvil/tmp (thousands of them, never removed when the node is stopped: 211 MB per
+        # `make test`, 74 GB in one long replay). Nothing in CTS reads state that old (the worker reads at the
+        # head, the audit reads logs), so nothing goes to disk; --prune-history writes nothing either (the
+        # two options exclude each other).
         if self.recent_states is not None:
             cmd.append(f"--prune-history={self.recent_states}")
         else:
