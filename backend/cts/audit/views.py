@@ -116,7 +116,8 @@ class ViewReader:
         if self.batched is not False:
             answers = self._read_in_one_call(part)
             if answers is not None:
-                self.batched = True
+                if self.batched is None:  # a refusal seen by another batch in flight stays the verdict
+                    self.batched = True
                 return answers
             self.batched = False
         return self._read_call_by_call(part)
