@@ -368,11 +368,15 @@ def decode_view_batch(data: str) -> list[tuple[bool, bytes]]:
     return [(bool(a["success"]), bytes(a["returnData"])) for a in answers]
 
 
+ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]
+_decode_string = _compile({"type": "string"})
+
+
 def revert_reason(data: bytes) -> str:
     """A revert's `Error(string)` message, or '' for a custom error or a bare revert."""
-    if data[:4] != bytes.fromhex("08c379a0"):
+    if data[:4] != ERROR_STRING_SELECTOR:
         return ""
     try:
-        return str(_compile({"type": "string"})(data, 4 + _word(data, 4)))
+        return str(_decode_string(data, 4 + _word(data, 4)))
     except (UnicodeDecodeError, ValueError):
         return ""

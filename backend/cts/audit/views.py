@@ -21,7 +21,6 @@ from tqdm import tqdm
 from cts.audit.abi import (
     CONTRACTS,
     VIEW_BATCH,
-    decode_result,
     decode_result_bytes,
     decode_view_batch,
     encode_call,
@@ -146,13 +145,8 @@ class ViewReader:
                 reason = revert_reason(data)
                 message = f"execution reverted: {reason}" if reason else "execution reverted"
                 answers.append(Answer(failure=f"call failed: {message} data 0x{data.hex()}"))
-                continue
-            try:
-                value = decode_result_bytes(self.artifact(view.contract), view.function, data)
-            except Exception as error:  # an undecodable answer is reported, not raised
-                answers.append(Answer(failure=f"undecodable answer {'0x' + data.hex()!r}: {error}"))
             else:
-                answers.append(Answer(value=value))
+                answers.append(self._decoded(view, data))
         return answers
 
     def _read_call_by_call(self, part: Sequence[View]) -> list[Answer]:
@@ -173,18 +167,24 @@ class ViewReader:
         answers = []
         for view, result in zip(part, self.client.batch(calls), strict=True):
             if result.ok:
-                try:
-                    value = decode_result(self.artifact(view.contract), view.function, result.result)
-                except Exception as error:  # an undecodable answer is reported, not raised
-                    answers.append(Answer(failure=f"undecodable answer {result.result!r}: {error}"))
-                else:
-                    answers.append(Answer(value=value))
+                answers.append(self._decoded(view, result.result))
             else:
                 failure = result.error or {}
                 data = failure.get("data")
                 detail = f" data {data}" if isinstance(data, str) else ""
                 answers.append(Answer(failure=f"call failed: {failure.get('message', '')}{detail}"))
         return answers
+
+    def _decoded(self, view: View, data: Any) -> Answer:
+        """A view's answer from its return data (bytes, or hex from the node); an undecodable answer is
+        reported, not raised."""
+        try:
+            raw = data if isinstance(data, bytes) else bytes.fromhex(data[2:])
+            value = decode_result_bytes(self.artifact(view.contract), view.function, raw)
+        except Exception as error:
+            shown = "0x" + data.hex() if isinstance(data, bytes) else data
+            return Answer(failure=f"undecodable answer {shown!r}: {error}")
+        return Answer(value=value)
 
     def read_one(self, view: View) -> Any:
         """One view's value; AuditError if the call failed (the audit cannot go on without it)."""
