@@ -8,8 +8,10 @@ approve 901 cases) while a resident's own allowance stops a flood long before it
 the residents together cannot use more than their share, so the council's work always has room.
 
 Every figure is counted over the last 24 hours (a rolling day), in the gas each action was accepted with
-(what the sponsor may pay for it). An action that expired never ran and does not count; an action the
-operator's own tools queued (the demo's seeding) counts for the hromada only.
+(what the sponsor may pay for it; the gas the worker signs a custodial request with, when it fits it again).
+An action that expired never ran and does not count; an action the operator's own tools queued (the demo's
+seeding) counts for the hromada only. The role's and the hromada's sums read the gas ledger's minutes
+(cts.gas_ledger), so a check costs the same at any daily volume; the person's reads their own actions.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from cts import gas_ledger
 from cts.core.config import Settings
 from cts.core.db import utcnow
-from cts.models import ActionStatus, Hromada, Membership, RelayAction, Role, RoleBudget
+from cts.models import ActionStatus, Hromada, RelayAction, Role, RoleBudget
 from cts.relayer.errors import (
     BudgetExceededError,
     HromadaGasBudgetExceededError,
@@ -140,60 +143,38 @@ class Standing:
         return min(self.person.remaining, self.role_total.remaining, self.hromada.remaining)
 
 
-def _window(since: datetime) -> list[object]:
-    return [RelayAction.created_at >= since, RelayAction.status != ActionStatus.EXPIRED]
-
-
 def _person_actions(hromada: Hromada, user_id: int, since: datetime) -> list[object]:
+    """The person's own actions of the window that count for them (ix_relay_actions_person_budget)."""
     return [
-        RelayAction.hromada == hromada.slug,
         RelayAction.user_id == user_id,
-        RelayAction.budget_exempt.is_(False),
-        *_window(since),
-    ]
-
-
-def _role_actions(hromada: Hromada, role: Role, since: datetime) -> list[object]:
-    members = select(Membership.user_id).where(Membership.hromada_id == hromada.id, Membership.role == role)
-    return [
         RelayAction.hromada == hromada.slug,
-        RelayAction.user_id.in_(members),
         RelayAction.budget_exempt.is_(False),
-        *_window(since),
+        RelayAction.created_at >= since,
+        RelayAction.status != ActionStatus.EXPIRED,
     ]
-
-
-def _hromada_actions(hromada: Hromada, since: datetime) -> list[object]:
-    return [RelayAction.hromada == hromada.slug, *_window(since)]
-
-
-def _sum(session: Session, conditions: list[object]) -> int:
-    query = select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
-        and_(*conditions)  # type: ignore[arg-type]
-    )
-    return int(session.scalar(query) or 0)
 
 
 def standing(session: Session, settings: Settings, hromada: Hromada, user_id: int, role: Role) -> Standing:
-    """How much of each of the person's limits the last 24 hours used: the three sums in one pass over the
-    hromada's day of actions (an index holds every column it reads; see migration 0005)."""
+    """How much of each of the person's limits the last 24 hours used.
+
+    The person's sum is exact, over their own actions (an index holds every column it reads; migration
+    0012). The role's and the hromada's read the gas ledger's minutes (cts.gas_ledger): whole minutes from
+    the one the window starts in, so an action's gas counts up to 60 s longer than 24 hours (a refusal can
+    come that much early, never later), and the role's sum is of the actions counted against the role when
+    they were accepted, not of the people in the role now."""
     since = utcnow() - DAY
     limits = limits_of(session, settings, hromada, role)
-    members = select(Membership.user_id).where(Membership.hromada_id == hromada.id, Membership.role == role)
-    counted = RelayAction.budget_exempt.is_(False)
-    gas = RelayAction.gas
-    person, role_total, everyone = session.execute(
-        select(
-            func.coalesce(func.sum(case((and_(counted, RelayAction.user_id == user_id), gas), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(counted, RelayAction.user_id.in_(members)), gas), else_=0)), 0),
-            func.coalesce(func.sum(gas), 0),
-        ).where(and_(*_hromada_actions(hromada, since)))  # type: ignore[arg-type]
-    ).one()
+    person = session.scalar(
+        select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
+            and_(*_person_actions(hromada, user_id, since))  # type: ignore[arg-type]
+        )
+    )
+    role_total, everyone = gas_ledger.spent(session, hromada.slug, since, role.value)
     return Standing(
         role=role,
-        person=Allowance("person", limits.person_daily_gas, int(person)),
-        role_total=Allowance("role", limits.role_daily_gas(hromada), int(role_total)),
-        hromada=Allowance("hromada", int(hromada.daily_gas_budget), int(everyone)),
+        person=Allowance("person", limits.person_daily_gas, int(person or 0)),
+        role_total=Allowance("role", limits.role_daily_gas(hromada), role_total),
+        hromada=Allowance("hromada", int(hromada.daily_gas_budget), everyone),
         limits=limits,
     )
 
@@ -209,12 +190,12 @@ def check_budget(
     for allowance in (current.hromada, current.role_total, current.person):
         if allowance.spent + gas <= allowance.limit:
             continue
-        conditions = {
-            "person": lambda: _person_actions(hromada, user_id, now - DAY),
-            "role": lambda: _role_actions(hromada, role, now - DAY),
-            "hromada": lambda: _hromada_actions(hromada, now - DAY),
+        returns = {
+            "person": lambda: _person_returns(session, hromada, user_id, now - DAY),
+            "role": lambda: _ledger_returns(session, hromada, now - DAY, role.value),
+            "hromada": lambda: _ledger_returns(session, hromada, now - DAY),
         }[allowance.scope]()
-        _refuse(session, allowance, conditions, gas, now)
+        _refuse(allowance, returns, gas, now)
 
 
 def check_hromada_budget(session: Session, hromada: Hromada, gas: int) -> None:
@@ -222,7 +203,7 @@ def check_hromada_budget(session: Session, hromada: Hromada, gas: int) -> None:
     now = utcnow()
     allowance = Allowance("hromada", int(hromada.daily_gas_budget), hromada_spent(session, hromada))
     if allowance.spent + gas > allowance.limit:
-        _refuse(session, allowance, _hromada_actions(hromada, now - DAY), gas, now)
+        _refuse(allowance, _ledger_returns(session, hromada, now - DAY), gas, now)
 
 
 _REFUSALS: dict[str, type[BudgetExceededError]] = {
@@ -232,42 +213,57 @@ _REFUSALS: dict[str, type[BudgetExceededError]] = {
 }
 
 
-def _refuse(
-    session: Session, allowance: Allowance, conditions: list[object], gas: int, now: datetime
-) -> NoReturn:
+def _refuse(allowance: Allowance, returns: list[tuple[datetime, int]], gas: int, now: datetime) -> NoReturn:
     """Raise the refusal of `allowance`'s scope: what is left, of what limit, and when `gas` fits again."""
     raise _REFUSALS[allowance.scope](
         needed_gas=gas,
         remaining_gas=allowance.remaining,
         limit_gas=allowance.limit,
-        renews_at=_renews_at(session, conditions, allowance, gas, now),
+        renews_at=_renews_at(returns, allowance, gas, now),
         now=now,
     )
 
 
 def hromada_spent(session: Session, hromada: Hromada) -> int:
-    """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran)."""
-    return _sum(session, _hromada_actions(hromada, utcnow() - DAY))
+    """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran), from the gas
+    ledger: whole minutes, so up to 60 s of gas more than the exact window (see standing)."""
+    return gas_ledger.spent(session, hromada.slug, utcnow() - DAY)[1]
+
+
+def _person_returns(
+    session: Session, hromada: Hromada, user_id: int, since: datetime
+) -> list[tuple[datetime, int]]:
+    """When each of the person's actions of the window leaves it (24 hours after it was accepted), and its
+    gas, oldest first."""
+    rows = session.execute(
+        select(RelayAction.created_at, RelayAction.gas)
+        .where(and_(*_person_actions(hromada, user_id, since)))  # type: ignore[arg-type]
+        .order_by(RelayAction.created_at)
+    )
+    return [(created_at + DAY, int(gas)) for created_at, gas in rows]
+
+
+def _ledger_returns(
+    session: Session, hromada: Hromada, since: datetime, key: str | None = None
+) -> list[tuple[datetime, int]]:
+    """When each of the ledger's minutes of the window leaves it (24 hours after the minute's end), and its
+    gas (of the role's key, or of every key), oldest first."""
+    return [(end + DAY, gas) for end, gas in gas_ledger.minutes(session, hromada.slug, since, key)]
 
 
 def _renews_at(
-    session: Session, conditions: list[object], allowance: Allowance, gas: int, now: datetime
+    returns: list[tuple[datetime, int]], allowance: Allowance, gas: int, now: datetime
 ) -> datetime | None:
-    """When enough of the last day's actions have aged out of the window for `gas` to fit: each action's
-    gas comes back 24 hours after it was accepted. None if `gas` is more than the whole limit."""
+    """When enough of the window's gas has come back (`returns`: when each part leaves the window, and how
+    much, oldest first) for `gas` to fit. None if `gas` is more than the whole limit."""
     if gas > allowance.limit:
         return None
     excess = allowance.spent + gas - allowance.limit
     freed = 0
-    rows = session.execute(
-        select(RelayAction.created_at, RelayAction.gas)
-        .where(and_(*conditions))  # type: ignore[arg-type]
-        .order_by(RelayAction.created_at)
-    )
-    for created_at, action_gas in rows:
-        freed += int(action_gas)
+    for renews_at, returned in returns:
+        freed += returned
         if freed >= excess:
-            return created_at + DAY
+            return renews_at
     return now + DAY
 
 

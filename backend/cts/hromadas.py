@@ -125,7 +125,8 @@ def hromada_to_join(session: Session, slug: str | None) -> Hromada | None:
 
 
 def gas_spent_today(session: Session, hromada: Hromada) -> int:
-    """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran)."""
+    """Sponsored gas of the hromada's actions in the last 24 hours (expired ones never ran), as the budgets
+    count it: from the gas ledger's minutes (cts.gas_ledger)."""
     return hromada_spent(session, hromada)
 
 

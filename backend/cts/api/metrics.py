@@ -29,7 +29,8 @@ from web3.exceptions import Web3Exception
 from cts.chain.client import connect
 from cts.core.config import Settings
 from cts.core.db import utcnow
-from cts.models import ActionStatus, Batch, Hromada, RelayAction, SponsorAccount
+from cts.gas_ledger import minute_of
+from cts.models import ActionStatus, Batch, GasMinute, Hromada, RelayAction, SponsorAccount
 from cts.relayer.context import UNREACHABLE_ERRORS
 
 DAY = timedelta(days=1)
@@ -113,13 +114,11 @@ class CTSCollector(Collector):
         return histogram
 
     def _budgets(self, session: Session) -> Iterator[Metric]:
-        # The same count as the budgets' (cts.budgets): gas accepted in the last 24 hours, expired never ran.
-        spent = dict(
-            session.execute(
-                select(RelayAction.hromada, func.coalesce(func.sum(RelayAction.gas), 0))
-                .where(RelayAction.created_at >= utcnow() - DAY, RelayAction.status != ActionStatus.EXPIRED)
-                .group_by(RelayAction.hromada)
-            ).all()
+        # The same count as the budgets' (cts.budgets): the gas ledger's minutes of the last 24 hours.
+        spent = (
+            select(func.coalesce(func.sum(GasMinute.gas), 0))
+            .where(GasMinute.hromada == Hromada.slug, GasMinute.minute >= minute_of(utcnow() - DAY))
+            .scalar_subquery()
         )
         used = GaugeMetricFamily(
             "cts_hromada_gas_spent_24h",
@@ -129,9 +128,11 @@ class CTSCollector(Collector):
         budget = GaugeMetricFamily(
             "cts_hromada_daily_gas_budget", "The hromada's daily budget of sponsored gas.", labels=["hromada"]
         )
-        hromadas = session.execute(select(Hromada.slug, Hromada.daily_gas_budget).order_by(Hromada.slug))
-        for slug, limit in hromadas:
-            used.add_metric([slug], int(spent.get(slug, 0)))
+        hromadas = session.execute(
+            select(Hromada.slug, Hromada.daily_gas_budget, spent).order_by(Hromada.slug)
+        )
+        for slug, limit, gas in hromadas:
+            used.add_metric([slug], int(gas))
             budget.add_metric([slug], int(limit))
         yield used
         yield budget

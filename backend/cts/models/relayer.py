@@ -124,7 +124,8 @@ class RelayAction(Base):
     __table_args__ = (
         Index("ix_relay_actions_status_id", "status", "id"),
         Index("ix_relay_actions_signer_created", "signer", "created_at"),
-        # Covers the daily budget sums (cts.budgets): they read nothing else of the row.
+        # Covered the hromada's daily budget sums before the gas ledger (GasMinute, migration 0012); the
+        # hromada-wide reads of actions (counts per status, a hromada's actions) still use it.
         Index(
             "ix_relay_actions_hromada_budget",
             "hromada",
@@ -132,6 +133,16 @@ class RelayAction(Base):
             "status",
             "budget_exempt",
             "user_id",
+            "gas",
+        ),
+        # Covers the person's daily budget sum (cts.budgets): their own rows only, whatever the hromada's day.
+        Index(
+            "ix_relay_actions_person_budget",
+            "user_id",
+            "hromada",
+            "created_at",
+            "status",
+            "budget_exempt",
             "gas",
         ),
     )
@@ -163,6 +174,10 @@ class RelayAction(Base):
     # Queued by the operator's own tools (the demo's seeding), not by the person: it counts against the
     # hromada's budget (the sponsor paid for it) but not against the person's or their role's.
     budget_exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The gas ledger's key it was counted under (cts.gas_ledger.counted_as: the role at acceptance, or
+    # "exempt"), so that an expiry takes its gas off the right minute even if the person's role changed.
+    # None for actions older than the ledger.
+    budget_counted_as: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -170,6 +185,24 @@ class RelayAction(Base):
 
     def __repr__(self) -> str:
         return f"RelayAction(id={self.id!r}, kind={self.kind!r}, status={self.status!r})"
+
+
+class GasMinute(Base):
+    """The sponsored gas of one hromada's actions accepted in one minute, per key they were counted under:
+    what the daily budget sums read (cts.gas_ledger), at most 1,440 minutes a day per key whatever the
+    day's number of actions."""
+
+    __tablename__ = "relay_gas_minutes"
+    # Covers the window's sums of a hromada (every key, or one): its last day of minutes, nothing else.
+    __table_args__ = (Index("ix_relay_gas_minutes_window", "hromada", "minute", "counted_as", "gas"),)
+
+    hromada: Mapped[str] = mapped_column(String(64), primary_key=True)  # the slug, as RelayAction.hromada
+    counted_as: Mapped[str] = mapped_column(String(16), primary_key=True)  # a role's value, or "exempt"
+    minute: Mapped[int] = mapped_column(primary_key=True)  # the actions' created_at (UTC) epoch seconds // 60
+    gas: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"GasMinute(hromada={self.hromada!r}, counted_as={self.counted_as!r}, minute={self.minute!r})"
 
 
 class ActionClaim(Base):

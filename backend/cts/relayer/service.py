@@ -1,7 +1,8 @@
 """Accepting actions: check, simulate, budget, and write them to the outbox (never send here).
 
 An action accepted here is in the database in the same transaction as the request's idempotency record
-(the route commits both), so a retried request never queues twice and a crash never loses one.
+(the route commits both), so a retried request never queues twice and a crash never loses one; its gas is
+added to the gas ledger (cts.gas_ledger) in that transaction too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from eth_utils.address import to_checksum_address
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cts import gas_ledger
 from cts.budgets import RoleLimits, check_budget, check_hromada_budget, limits_of
 from cts.chain.errors import decode_revert
 from cts.chain.forwarder import ForwardRequest
@@ -120,10 +122,12 @@ class RelayerService:
             gas=gas,
             custodial=True,
             budget_exempt=budget_exempt,
+            budget_counted_as=gas_ledger.counted_as(role, budget_exempt),
         )
         session.add(action)
         session.flush()
         record_claims(session, action, claims)
+        gas_ledger.record(session, action)  # last: PostgreSQL then locks the minute's row the least time
         return action
 
     # ------------------------------------------------------------ self-signed requests
@@ -205,10 +209,12 @@ class RelayerService:
             request_nonce=request.nonce,
             request_deadline=request.deadline,
             signature="0x" + signature.hex(),
+            budget_counted_as=gas_ledger.counted_as(role, budget_exempt=False),
         )
         session.add(action)
         session.flush()
         record_claims(session, action, claims)
+        gas_ledger.record(session, action)
         return action
 
     # ------------------------------------------------------------ what a wallet needs to sign

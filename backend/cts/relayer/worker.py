@@ -51,10 +51,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3.exceptions import Web3Exception, Web3RPCError
 from web3.types import RPCEndpoint
 
+from cts import gas_ledger
 from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
 from cts.core.db import utcnow
 from cts.core.keystore import EncryptedKey, decrypt_private_key, read_encrypted_key
+from cts.gas_ledger import LedgerKey
 from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, Wallet
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainConnection, describe_unreachable
 from cts.relayer.outcomes import OUT_OF_GAS, Failure, FailureExplainer, RequestRun, intrinsic_gas
@@ -210,6 +212,9 @@ class _Candidate:
     request_deadline: int | None
     signature: str | None
     encrypted_key: EncryptedKey | None
+    # Where the gas ledger counts its gas, and how much it counts: the gas as read, before any refit.
+    ledger_key: LedgerKey | None
+    ledger_gas: int
     previous_code: str | None = None
     # Simulate it again before signing it: its estimate from acceptance may not fit the state any more.
     resimulate: bool = False
@@ -243,6 +248,8 @@ class _Candidate:
             request_deadline=action.request_deadline,
             signature=action.signature,
             encrypted_key=key,
+            ledger_key=LedgerKey.of(action),
+            ledger_gas=action.gas,
             previous_code=action.error_code,
             resimulate=action.custodial and action.tries > 0,
         )
@@ -473,12 +480,16 @@ class RelayerWorker:
         with self.session_factory() as session:
             for candidate, elsewhere in ran_before:
                 self._record_ran_before(session, candidate.id, elsewhere)
+            expired: list[tuple[LedgerKey | None, int]] = []
             for candidate, reason in unrunnable:
-                session.execute(
+                ended = session.execute(
                     update(RelayAction)
                     .where(RelayAction.id == candidate.id, RelayAction.status == ActionStatus.QUEUED)
                     .values(status=reason.status, error_code=reason.code, error_detail=reason.detail)
                 )
+                if reason.status == ActionStatus.EXPIRED and ended.rowcount == 1:  # type: ignore[attr-defined]
+                    expired.append((candidate.ledger_key, -candidate.ledger_gas))
+            gas_ledger.adjust(session, expired)
             if not included or fees is None:
                 session.commit()
                 return len(unrunnable) + len(ran_before)
@@ -502,7 +513,11 @@ class RelayerWorker:
             for candidate in included:
                 claimed = session.execute(
                     update(RelayAction)
-                    .where(RelayAction.id == candidate.id, RelayAction.status == ActionStatus.QUEUED)
+                    .where(
+                        RelayAction.id == candidate.id,
+                        RelayAction.status == ActionStatus.QUEUED,
+                        RelayAction.gas == candidate.ledger_gas,  # as read: the ledger moves by the refit
+                    )
                     .values(
                         status=ActionStatus.SUBMITTED,
                         batch_id=batch.id,
@@ -516,6 +531,7 @@ class RelayerWorker:
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     session.rollback()  # another worker claimed it first; try again next pass
                     return 0
+            gas_ledger.adjust(session, [(c.ledger_key, c.gas - c.ledger_gas) for c in included])
             session.commit()
             _fault("after_persist")
             self._send(session, attempt)
@@ -846,6 +862,7 @@ class RelayerWorker:
             return
         batch.status = BatchStatus.CONFIRMED
         executed = executed_requests(receipt, self.chain.forwarder.address)
+        expired: list[tuple[LedgerKey | None, int]] = []
         for action in batch.actions:
             nonce = -1 if action.request_nonce is None else int(action.request_nonce)
             outcome = executed.get((action.signer, nonce))
@@ -867,6 +884,8 @@ class RelayerWorker:
                         "request_expired",
                         "The signed request expired before it ran.",
                     )
+                    expired.append((LedgerKey.of(action), -action.gas))
+        gas_ledger.adjust(session, expired)
         session.commit()
 
     def _ran_elsewhere_action(self, action: RelayAction, block: int | None = None) -> RanElsewhere | None:

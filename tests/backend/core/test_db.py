@@ -32,6 +32,7 @@ TABLES = {
     "relay_batch_attempts",
     "relay_actions",
     "relay_action_claims",
+    "relay_gas_minutes",
     "hromadas",
     "memberships",
     "notifications",
@@ -47,7 +48,7 @@ TABLES = {
     "issue_photos",
     "issue_endorsements",
 }
-HEAD_REVISION = "0011_partner_role"
+HEAD_REVISION = "0012_gas_ledger"
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Budgets per role (cts.budgets, issue 21): the council shares the hromada's daily gas among the roles,
-each limit refuses with what is left and when it renews, and bad choices change nothing."""
+each limit refuses with what is left and when it renews (the role's and the hromada's at the end of a minute
+of the gas ledger, plus a day), and bad choices change nothing."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Any
 
 import pytest
 from conftest import RelayEnv, h
+from sqlalchemy import ColumnElement, select
 
 from cts.budgets import DEFAULT_SHARE_PERCENT
+from cts.gas_ledger import minute_of
 from cts.hromadas import get_hromada
-from cts.models import Language, Role
-from cts.relayer.errors import RoleBudgetExceededError
+from cts.models import ActionStatus, Language, RelayAction, Role, User
+from cts.relayer.errors import HromadaGasBudgetExceededError, RoleBudgetExceededError
+from cts.relayer.service import Call
 from cts.web.i18n import get_translator
 
 
@@ -31,6 +35,24 @@ def my_budget(env: RelayEnv, user: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def renewal(env: RelayEnv, params: dict[str, Any], *counted: ColumnElement[bool]) -> int:
+    """When a refused action fits again as the ledger counts the day: the end of the minute in which the
+    counted actions' gas, oldest first, covers what the action lacks, plus a day (epoch seconds)."""
+    lacking = params["needed_gas"] - params["remaining_gas"]
+    freed = 0
+    with env.app.state.session_factory() as session:
+        rows = session.execute(
+            select(RelayAction.created_at, RelayAction.gas)
+            .where(RelayAction.hromada == env.slug, RelayAction.status != ActionStatus.EXPIRED, *counted)
+            .order_by(RelayAction.created_at)
+        ).all()
+    for created_at, gas in rows:
+        freed += gas
+        if freed >= lacking:
+            return (minute_of(created_at) + 1) * 60 + 24 * 3600
+    raise AssertionError("the day's actions never free enough gas")
 
 
 def test_defaults_then_the_councils_choice_for_a_role(env: RelayEnv) -> None:
@@ -116,7 +138,10 @@ def test_a_roles_share_stops_the_role_and_not_the_council(env: RelayEnv) -> None
     refusal = third.json()
     assert refusal["code"] == "role_gas_budget_exceeded"
     assert refusal["params"]["limit_gas"] == case_gas * 25 * 10 // 100
-    assert refusal["params"]["renews_at"] is not None
+    resident_ids = [resident.id for resident in residents]
+    assert refusal["params"]["renews_at"] == renewal(
+        env, refusal["params"], RelayAction.user_id.in_(resident_ids)
+    )
     assert int(third.headers["Retry-After"]) > 3600  # the first case's gas comes back in a day
     # The council's role has its own share: it still acts.
     response = env.act(
@@ -127,6 +152,34 @@ def test_a_roles_share_stops_the_role_and_not_the_council(env: RelayEnv) -> None
     )
     assert response.status_code == 202, response.text
     env.worker.drain()
+
+
+def test_the_hromadas_budget_refuses_everyone_until_a_minute_of_its_day_renews(env: RelayEnv) -> None:
+    """When the hromada's budget is spent, a resident is refused saying it is the hromada's, and so are the
+    operator's tools (only the hromada's budget applies to them); both renew when the ledger's minutes that
+    free enough gas leave the day."""
+    residents = env.people.residents
+    env.register(*residents[:2])
+    programme = env.open_programme()
+    first = env.act(residents[0], "POST", "/api/cases", {"programme_id": programme, "evidence_hash": h("a")})
+    assert first.status_code == 202, first.text
+    standing = my_budget(env, residents[0])
+    limit = standing["hromada"]["spent_gas"] + standing["person"]["spent_gas"] // 2  # half a case left
+    with env.app.state.session_factory() as session:
+        get_hromada(session, env.slug).daily_gas_budget = limit
+        session.commit()
+    case = {"programme_id": programme, "evidence_hash": h("b")}
+    refused = env.act(residents[1], "POST", "/api/cases", case)
+    assert refused.status_code == 429, refused.text
+    params = refused.json()["params"]
+    assert refused.json()["code"] == "hromada_gas_budget_exceeded" and params["limit_gas"] == limit
+    assert params["renews_at"] == renewal(env, params)
+    submit = env.hromada.cases.functions.submitCase(programme, bytes.fromhex(h("b")[2:]))
+    with env.app.state.session_factory() as session, pytest.raises(HromadaGasBudgetExceededError) as seeding:
+        person = session.get(User, residents[1].id)
+        assert person is not None
+        env.relayer().queue(session, person, Call.of(submit), budget_exempt=True)
+    assert seeding.value.params["renews_at"] == renewal(env, seeding.value.params)
 
 
 def test_a_limit_refusal_reads_in_both_languages_with_its_figures() -> None:
