@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +24,9 @@ from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
 from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
 from cts.errors import ConflictError, InvalidInputError, RoleRequiredError
-from cts.models import ActionStatus, Hromada, RelayAction, Role, User
+from cts.models import ActionStatus, Hromada, Membership, RelayAction, Role, User, Wallet
 from cts.relayer.allowlist import SponsoredCall, SponsoredFunction
-from cts.relayer.claims import claims_of, record_claims, reserve_claims
+from cts.relayer.claims import ActionAlreadyQueuedError, claims_of, record_claims, reserve_claims
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
 from cts.relayer.errors import (
     ChainUnavailableError,
@@ -129,6 +130,65 @@ class RelayerService:
         record_claims(session, action, claims)
         gas_ledger.record(session, action)  # last: PostgreSQL then locks the minute's row the least time
         return action
+
+    def queue_many(self, session: Session, steps: Sequence[tuple[int, Call]]) -> list[RelayAction]:
+        """Queue independent actions of the operator's own tools together: (user id, call) each.
+
+        For `cts replay` and the demo's seeding, which queue thousands. Each action gets the checks that
+        ``queue(..., budget_exempt=True)`` gives it (the person's role, the allowlist, its claims, also
+        against the others', its simulation, the hromada's budget), but the roles and wallets are read in
+        one query each and the simulations go to the node in one JSON-RPC batch, all against the same state:
+        the actions must not depend on each other. The first refusal raises and queues nothing (the caller
+        commits them all or none)."""
+        user_ids = sorted({user_id for user_id, _ in steps})
+        roles: dict[int, Role] = dict(
+            session.execute(
+                select(Membership.user_id, Membership.role).where(
+                    Membership.hromada_id == self.hromada.id, Membership.user_id.in_(user_ids)
+                )
+            ).all()
+        )
+        signers: dict[int, str] = dict(
+            session.execute(select(Wallet.user_id, Wallet.address).where(Wallet.user_id.in_(user_ids))).all()
+        )
+        planned: list[tuple[int, Role, str, SponsoredCall, Call, list[str]]] = []
+        taken: set[str] = set()
+        for user_id, call in steps:
+            role = roles.get(user_id)
+            if role is None:
+                raise RoleRequiredError()
+            sponsored = self.chain.allowlist.check(call.target, call.data, role)
+            signer = signers[user_id]
+            claims = self._claims(sponsored, call.data, signer)
+            if taken.intersection(claims):
+                raise ActionAlreadyQueuedError()
+            taken.update(claims)
+            planned.append((user_id, role, signer, sponsored, call, claims))
+        gases = self._simulate_many([(signer, call) for _, _, signer, _, call, _ in planned])
+        reserve_claims(session, self.hromada.slug, sorted(taken))
+        check_hromada_budget(session, self.hromada, sum(gases))
+        actions = [
+            RelayAction(
+                user_id=user_id,
+                hromada=self.hromada.slug,
+                kind=sponsored.function,
+                signer=signer,
+                target=call.target,
+                calldata="0x" + call.data.hex(),
+                gas=gas,
+                custodial=True,
+                budget_exempt=True,
+                budget_counted_as=gas_ledger.counted_as(role, budget_exempt=True),
+            )
+            for (user_id, role, signer, sponsored, call, _), gas in zip(planned, gases, strict=True)
+        ]
+        session.add_all(actions)
+        session.flush()
+        for action, (*_, claims) in zip(actions, planned, strict=True):
+            record_claims(session, action, claims)
+        for action in actions:
+            gas_ledger.record(session, action)  # last, as in `queue`
+        return actions
 
     # ------------------------------------------------------------ self-signed requests
 
@@ -291,23 +351,27 @@ class RelayerService:
         makes the signer the sender), so a refusal here is the refusal it would meet on chain. The request
         goes to the provider directly: web3's formatting layers cost more CPU than the node's answer.
         """
-        params = {"from": signer, "to": call.target, "data": "0x" + call.data.hex()}
         try:
-            response: dict[str, Any] = dict(self.chain.w3.provider.make_request("eth_estimateGas", [params]))  # type: ignore[arg-type]
+            response: dict[str, Any] = dict(
+                self.chain.w3.provider.make_request("eth_estimateGas", [_estimate_params(signer, call)])  # type: ignore[arg-type]
+            )
         except UNREACHABLE_ERRORS:
             raise ChainUnavailableError() from None
-        if "error" in response:
-            error = response["error"] or {}
-            data = error.get("data")
-            if isinstance(data, dict):  # Ganache nests it
-                data = data.get("data") or data.get("result")
-            if not (isinstance(data, str) and data.startswith("0x")):
-                if "revert" in str(error.get("message", "")).lower():
-                    raise refusal(decode_revert(None)) from None
-                raise ChainUnavailableError()
-            raise refusal(decode_revert(data)) from None
-        estimated = int(response["result"], 16)
-        return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
+        return _required_gas(response)
+
+    def _simulate_many(self, calls: Sequence[tuple[str, Call]]) -> list[int]:
+        """``_simulate`` for many calls, in one JSON-RPC batch (each against the same state)."""
+        if not calls:
+            return []
+        try:
+            responses = self.chain.w3.provider.make_batch_request(  # type: ignore[attr-defined]
+                [("eth_estimateGas", [_estimate_params(signer, call)]) for signer, call in calls]
+            )
+        except UNREACHABLE_ERRORS:
+            raise ChainUnavailableError() from None
+        if not isinstance(responses, list) or len(responses) != len(calls):
+            raise ChainUnavailableError()
+        return [_required_gas(dict(response)) for response in responses]
 
     def _chain_time(self) -> int:
         try:
@@ -320,3 +384,23 @@ class RelayerService:
             return int(self.chain.forwarder.functions.nonces(signer).call())
         except UNREACHABLE_ERRORS:
             raise ChainUnavailableError() from None
+
+
+def _estimate_params(signer: str, call: Call) -> dict[str, str]:
+    return {"from": signer, "to": call.target, "data": "0x" + call.data.hex()}
+
+
+def _required_gas(response: dict[str, Any]) -> int:
+    """The gas the service requires for a simulated call (the estimate with the margin), or the refusal."""
+    if "error" in response:
+        error = response["error"] or {}
+        data = error.get("data")
+        if isinstance(data, dict):  # Ganache nests it
+            data = data.get("data") or data.get("result")
+        if not (isinstance(data, str) and data.startswith("0x")):
+            if "revert" in str(error.get("message", "")).lower():
+                raise refusal(decode_revert(None)) from None
+            raise ChainUnavailableError()
+        raise refusal(decode_revert(data)) from None
+    estimated = int(response["result"], 16)
+    return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
