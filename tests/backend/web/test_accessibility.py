@@ -215,6 +215,10 @@ def keyboard_page(browser: Browser, site: Site, lang: str) -> Page:
     context.add_cookies([{"name": "cts_lang", "value": lang, "url": site.served.url}])
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # File dialogs intercepted from the start: Playwright turns the interception on without waiting for it
+    # when the first "filechooser" listener comes, so a key pressed at once could reach Chromium first and
+    # open no dialog it reports (seen once, on a loaded 2-core machine). Every later call waits behind it.
+    page.on("filechooser", lambda _: None)
     return page
 
 
