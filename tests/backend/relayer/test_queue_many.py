@@ -16,7 +16,7 @@ from cts.models import ActionStatus, RelayAction, User
 from cts.relayer.allowlist import NotSponsoredError
 from cts.relayer.claims import ActionAlreadyQueuedError
 from cts.relayer.errors import ContractRefusedError
-from cts.relayer.service import Call
+from cts.relayer.service import SIMULATION_BATCH_BYTES, Call, _batched_by_size
 from cts.schemas import UserRegister
 
 
@@ -112,3 +112,17 @@ def test_an_action_already_queued_refuses_the_batch(env: RelayEnv) -> None:
     programme = env.open_programme()
     queue_many(env, [(residents[0], submission(env, programme, "first"))])
     refused(env, [(residents[1], submission(env, programme, "first"))], ActionAlreadyQueuedError)
+
+
+def test_simulations_go_in_batches_a_node_accepts() -> None:
+    """Anvil refuses a request body over 2 MiB ("Invalid request"): 250 registrations of 100 residents
+    are 3.3 MB. The simulations are grouped under SIMULATION_BATCH_BYTES of calldata, in order, and a call
+    larger than that goes alone."""
+    sizes = [6_500] * 250 + [SIMULATION_BATCH_BYTES + 1, 100, 100]
+    calls = [(f"0x{i:040x}", Call(f"0x{i:040x}", bytes(size))) for i, size in enumerate(sizes)]
+    groups = list(_batched_by_size(calls))
+    assert [call for group in groups for call in group] == calls
+    assert all(sum(len(c.data) for _, c in g) <= SIMULATION_BATCH_BYTES or len(g) == 1 for g in groups)
+    assert [len(call.data) for _, call in groups[-2]] == [SIMULATION_BATCH_BYTES + 1]
+    per_group = SIMULATION_BATCH_BYTES // 6_500
+    assert len(groups) == -(-250 // per_group) + 2  # the registrations, the large call, the two small ones
