@@ -16,7 +16,7 @@ from cts.models import ActionStatus, RelayAction, User
 from cts.relayer.allowlist import NotSponsoredError
 from cts.relayer.claims import ActionAlreadyQueuedError
 from cts.relayer.errors import ContractRefusedError
-from cts.relayer.service import SIMULATION_BATCH_BYTES, Call, _batched_by_size
+from cts.relayer.service import SIMULATION_BATCH_BYTES, SIMULATION_BATCH_CALLS, Call, _simulation_batches
 from cts.schemas import UserRegister
 
 
@@ -116,13 +116,19 @@ def test_an_action_already_queued_refuses_the_batch(env: RelayEnv) -> None:
 
 def test_simulations_go_in_batches_a_node_accepts() -> None:
     """Anvil refuses a request body over 2 MiB ("Invalid request"): 250 registrations of 100 residents
-    are 3.3 MB. The simulations are grouped under SIMULATION_BATCH_BYTES of calldata, in order, and a call
-    larger than that goes alone."""
-    sizes = [6_500] * 250 + [SIMULATION_BATCH_BYTES + 1, 100, 100]
+    are 3.3 MB; and a batch must be answered within one call's timeout. The simulations go in order, in
+    groups of at most SIMULATION_BATCH_CALLS calls and SIMULATION_BATCH_BYTES of calldata; a larger call
+    goes alone."""
+    sizes = [6_500] * 250 + [SIMULATION_BATCH_BYTES + 1, 100, 100] + [200] * 45
     calls = [(f"0x{i:040x}", Call(f"0x{i:040x}", bytes(size))) for i, size in enumerate(sizes)]
-    groups = list(_batched_by_size(calls))
+    groups = list(_simulation_batches(calls))
     assert [call for group in groups for call in group] == calls
-    assert all(sum(len(c.data) for _, c in g) <= SIMULATION_BATCH_BYTES or len(g) == 1 for g in groups)
-    assert [len(call.data) for _, call in groups[-2]] == [SIMULATION_BATCH_BYTES + 1]
-    per_group = SIMULATION_BATCH_BYTES // 6_500
-    assert len(groups) == -(-250 // per_group) + 2  # the registrations, the large call, the two small ones
+    for group in groups:
+        calldata = sum(len(call.data) for _, call in group)
+        fits = len(group) <= SIMULATION_BATCH_CALLS and calldata <= SIMULATION_BATCH_BYTES
+        assert fits or len(group) == 1
+    large = [g for g in groups if len(g[0][1].data) > SIMULATION_BATCH_BYTES]
+    assert [len(g) for g in large] == [1]
+    per_group = min(SIMULATION_BATCH_CALLS, SIMULATION_BATCH_BYTES // 6_500)
+    small = 2 + 45  # the two calls of 100 bytes and the 45 of 200 after the large one
+    assert len(groups) == -(-250 // per_group) + 1 + -(-small // SIMULATION_BATCH_CALLS)
