@@ -173,7 +173,7 @@ bench: setup test-long
 	$(VENV)/bin/python benchmarks/audit_bench.py
 	$(VENV)/bin/python benchmarks/hromadas.py --node anvil
 	$(VENV)/bin/python benchmarks/replay.py --node anvil
-	$(VENV)/bin/python benchmarks/replay.py --node anvil --repeat 9 --out docs/benchmarks/replay-anvil-40k.md
+	$(VENV)/bin/python benchmarks/replay.py --node anvil --repeat 3 --out docs/benchmarks/replay-anvil-x3.md
 	$(VENV)/bin/python benchmarks/chaos.py --backend sqlite --actions 1000 --kills 20 --outages 2
 	$(VENV)/bin/python benchmarks/chaos.py --backend postgres --actions 1000 --kills 20 --outages 2
 

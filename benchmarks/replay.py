@@ -13,9 +13,9 @@ signed-send rate (the baseline: what one transaction per action could reach at b
 per second as a ratio to it; the gas of every block per voter; the peak resident memory of this process
 (service, worker, audit) and of the node; the disk the replay wrote (its database and the node's files,
 including anything under ~/.foundry/anvil/tmp). The time for a 40,000-voter election is extrapolated from
-the time per voter (the phases grow with the voters; the round's fixed steps are a few seconds), and
-measured directly by `--repeat 9`: every Katowice ballot cast nine times, 40,518 voters with the real file's
-shape (`make bench` writes both: docs/benchmarks/replay-<node>.md and replay-anvil-40k.md).
+the time per voter (the phases grow with the voters; the round's fixed steps are a few seconds); `--repeat K`
+casts every ballot K times, a larger election with the real file's shape, to see how the time per voter
+grows (`make bench` writes docs/benchmarks/replay-<node>.md, and replay-anvil-x3.md with K = 3).
 """
 
 from __future__ import annotations
@@ -95,6 +95,16 @@ def repeated(election: Election, times: int) -> Election:
     return replace(election, name=f"{election.name}-x{times}", projects=projects, ballots=ballots)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a running process and its descendants (the node, under npm's wrapper)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += cpu_seconds(int(child))
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -148,11 +158,13 @@ def main() -> int:
                 audit = run_audit(client, str(settings.manifest_path))
             audit_seconds = time.perf_counter() - audit_started
             node_peak = peak_kib(node.process.pid) if node.process else 0
+            node_cpu = cpu_seconds(node.process.pid) if node.process else 0.0
             written = disk_bytes(folder) + max(0, disk_bytes(ANVIL_TMP) - tmp_before)
         finally:
             node.stop()
     left_behind = max(0, disk_bytes(ANVIL_TMP) - tmp_before)
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    own_peak, own_cpu = own.ru_maxrss, own.ru_utime + own.ru_stime
 
     rate = result.actions / replay_seconds
     copies = f" with every ballot cast {args.repeat} times" if args.repeat > 1 else ""
@@ -176,6 +188,9 @@ def main() -> int:
         f"| ratio to the raw send rate | {rate / raw_rate:.2f} x |",
         f"| `cts audit` of the hromada | {audit_seconds:,.1f} s |",
         f"| gas per voter (every block of the replay) | {gas // voters:,} |",
+        f"| CPU: service, worker and audit (this process) | {own_cpu:,.1f} s = "
+        f"{own_cpu * 1000 / voters:,.1f} ms per voter |",
+        f"| CPU: the {args.node} node | {node_cpu:,.1f} s = {node_cpu * 1000 / voters:,.1f} ms per voter |",
         f"| peak memory: service, worker and audit (this process) | {own_peak / 1024:,.0f} MiB |",
         f"| peak memory: the {args.node} node | {node_peak / 1024:,.0f} MiB |",
         f"| disk written (database, node files) | {written / 2**20:,.1f} MiB |",
@@ -186,7 +201,9 @@ def main() -> int:
         "",
         "The service, the worker and the node share the machine's cores (`nproc` = "
         f"{os.cpu_count()}). The extrapolation is linear in the voters: every phase but the round's few "
-        "fixed steps sends a fixed number of actions per voter.",
+        "fixed steps sends a fixed number of actions per voter. The CPU per voter says whether that holds: "
+        "this process's stays flat as the election grows, the node's does not (docs/audit.md, "
+        '"Replaying a real election").',
         "",
     ]
     text = "\n".join(lines)
