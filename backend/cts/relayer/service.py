@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from cts import gas_ledger
 from cts.budgets import RoleLimits, check_budget, check_hromada_budget, limits_of
-from cts.chain.errors import decode_revert
 from cts.chain.forwarder import ForwardRequest
 from cts.core.config import Settings
 from cts.core.ratelimit import RateLimit, check_rate_limit, enforce_rate_limit, user_subject
@@ -32,17 +31,15 @@ from cts.relayer.context import UNREACHABLE_ERRORS, ChainContext
 from cts.relayer.errors import (
     ChainUnavailableError,
     SignerNotLinkedError,
-    refusal,
+)
+from cts.relayer.simulation import (
+    GAS_MARGIN_PERCENT,
+    MIN_REQUEST_GAS,
+    estimate_params,
+    required_gas,
+    simulation_batches,
 )
 
-# Extra gas the forwarder needs around a request, and a margin over the simulated gas.
-GAS_MARGIN_PERCENT = 30
-MIN_REQUEST_GAS = 60_000
-# A JSON-RPC batch of simulations carries at most this calldata (hex-encoded it is twice that, well under
-# Anvil's 2 MiB body) and this many calls (the node answers a batch within one call's timeout: 80
-# approvals of 100 cases each did not, on a 40,000-resident chain).
-SIMULATION_BATCH_BYTES = 256 * 1024
-SIMULATION_BATCH_CALLS = 20
 LIVE_STATUSES = (ActionStatus.QUEUED, ActionStatus.SUBMITTED)
 
 logger = logging.getLogger(__name__)
@@ -121,18 +118,7 @@ class RelayerService:
             check_hromada_budget(session, self.hromada, gas)
         else:
             check_budget(session, self.settings, self.hromada, user.id, role, gas)
-        action = RelayAction(
-            user_id=user.id,
-            hromada=self.hromada.slug,
-            kind=sponsored.function,
-            signer=signer,
-            target=call.target,
-            calldata="0x" + call.data.hex(),
-            gas=gas,
-            custodial=True,
-            budget_exempt=budget_exempt,
-            budget_counted_as=gas_ledger.counted_as(role, budget_exempt),
-        )
+        action = self._custodial_action(user.id, role, signer, sponsored, call, gas, budget_exempt)
         session.add(action)
         session.flush()
         record_claims(session, action, claims)
@@ -176,18 +162,7 @@ class RelayerService:
         reserve_claims(session, self.hromada.slug, sorted(taken))
         check_hromada_budget(session, self.hromada, sum(gases))
         actions = [
-            RelayAction(
-                user_id=user_id,
-                hromada=self.hromada.slug,
-                kind=sponsored.function,
-                signer=signer,
-                target=call.target,
-                calldata="0x" + call.data.hex(),
-                gas=gas,
-                custodial=True,
-                budget_exempt=True,
-                budget_counted_as=gas_ledger.counted_as(role, budget_exempt=True),
-            )
+            self._custodial_action(user_id, role, signer, sponsored, call, gas, budget_exempt=True)
             for (user_id, role, signer, sponsored, call, _), gas in zip(planned, gases, strict=True)
         ]
         session.add_all(actions)
@@ -197,6 +172,30 @@ class RelayerService:
         for action in actions:
             gas_ledger.record(session, action)  # last, as in `queue`
         return actions
+
+    def _custodial_action(
+        self,
+        user_id: int,
+        role: Role,
+        signer: str,
+        sponsored: SponsoredCall,
+        call: Call,
+        gas: int,
+        budget_exempt: bool,
+    ) -> RelayAction:
+        """The outbox row of an accepted custodial action (signed by the worker with the person's key)."""
+        return RelayAction(
+            user_id=user_id,
+            hromada=self.hromada.slug,
+            kind=sponsored.function,
+            signer=signer,
+            target=call.target,
+            calldata="0x" + call.data.hex(),
+            gas=gas,
+            custodial=True,
+            budget_exempt=budget_exempt,
+            budget_counted_as=gas_ledger.counted_as(role, budget_exempt),
+        )
 
     # ------------------------------------------------------------ self-signed requests
 
@@ -361,11 +360,11 @@ class RelayerService:
         """
         try:
             response: dict[str, Any] = dict(
-                self.chain.w3.provider.make_request("eth_estimateGas", [_estimate_params(signer, call)])  # type: ignore[arg-type]
+                self.chain.w3.provider.make_request("eth_estimateGas", [estimate_params(signer, call)])  # type: ignore[arg-type]
             )
         except UNREACHABLE_ERRORS:
             raise ChainUnavailableError() from None
-        return _required_gas(response)
+        return required_gas(response)
 
     def _simulate_many(self, calls: Sequence[tuple[str, Call]]) -> list[int]:
         """``_simulate`` for many calls, in JSON-RPC batches (each call against the same state).
@@ -374,17 +373,17 @@ class RelayerService:
         cap a request's body (Anvil refuses one over 2 MiB as an "Invalid request"; 250 registrations of
         100 residents are 3.3 MB), and the node must answer within the call's timeout."""
         gases: list[int] = []
-        for batch in _simulation_batches(calls):
+        for batch in simulation_batches(calls):
             try:
                 responses = self.chain.w3.provider.make_batch_request(  # type: ignore[attr-defined]
-                    [("eth_estimateGas", [_estimate_params(signer, call)]) for signer, call in batch]
+                    [("eth_estimateGas", [estimate_params(signer, call)]) for signer, call in batch]
                 )
             except UNREACHABLE_ERRORS:
                 raise ChainUnavailableError() from None
             if not isinstance(responses, list) or len(responses) != len(batch):
                 logger.warning("relayer: the node answered %d simulations with %.300r", len(batch), responses)
                 raise ChainUnavailableError()
-            gases += [_required_gas(dict(response)) for response in responses]
+            gases += [required_gas(dict(response)) for response in responses]
         return gases
 
     def _chain_time(self) -> int:
@@ -398,37 +397,3 @@ class RelayerService:
             return int(self.chain.forwarder.functions.nonces(signer).call())
         except UNREACHABLE_ERRORS:
             raise ChainUnavailableError() from None
-
-
-def _simulation_batches(calls: Sequence[tuple[str, Call]]) -> Iterator[Sequence[tuple[str, Call]]]:
-    """The calls in consecutive groups of at most SIMULATION_BATCH_CALLS calls and SIMULATION_BATCH_BYTES
-    of calldata (a larger call goes alone)."""
-    start, size = 0, 0
-    for index, (_, call) in enumerate(calls):
-        full = index - start == SIMULATION_BATCH_CALLS or size + len(call.data) > SIMULATION_BATCH_BYTES
-        if index > start and full:
-            yield calls[start:index]
-            start, size = index, 0
-        size += len(call.data)
-    if start < len(calls):
-        yield calls[start:]
-
-
-def _estimate_params(signer: str, call: Call) -> dict[str, str]:
-    return {"from": signer, "to": call.target, "data": "0x" + call.data.hex()}
-
-
-def _required_gas(response: dict[str, Any]) -> int:
-    """The gas the service requires for a simulated call (the estimate with the margin), or the refusal."""
-    if "error" in response:
-        error = response["error"] or {}
-        data = error.get("data")
-        if isinstance(data, dict):  # Ganache nests it
-            data = data.get("data") or data.get("result")
-        if not (isinstance(data, str) and data.startswith("0x")):
-            if "revert" in str(error.get("message", "")).lower():
-                raise refusal(decode_revert(None)) from None
-            raise ChainUnavailableError()
-        raise refusal(decode_revert(data)) from None
-    estimated = int(response["result"], 16)
-    return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)

@@ -60,7 +60,7 @@ from cts.gas_ledger import LedgerKey
 from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, Wallet
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainConnection, describe_unreachable
 from cts.relayer.outcomes import OUT_OF_GAS, Failure, FailureExplainer, RequestRun, intrinsic_gas
-from cts.relayer.service import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
+from cts.relayer.simulation import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
 
 logger = logging.getLogger(__name__)
 

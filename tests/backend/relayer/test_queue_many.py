@@ -16,7 +16,8 @@ from cts.models import ActionStatus, RelayAction, User
 from cts.relayer.allowlist import NotSponsoredError
 from cts.relayer.claims import ActionAlreadyQueuedError
 from cts.relayer.errors import ContractRefusedError
-from cts.relayer.service import SIMULATION_BATCH_BYTES, SIMULATION_BATCH_CALLS, Call, _simulation_batches
+from cts.relayer.service import Call
+from cts.relayer.simulation import SIMULATION_BATCH_BYTES, SIMULATION_BATCH_CALLS, simulation_batches
 from cts.schemas import UserRegister
 
 
@@ -121,7 +122,7 @@ def test_simulations_go_in_batches_a_node_accepts() -> None:
     goes alone."""
     sizes = [6_500] * 250 + [SIMULATION_BATCH_BYTES + 1, 100, 100] + [200] * 45
     calls = [(f"0x{i:040x}", Call(f"0x{i:040x}", bytes(size))) for i, size in enumerate(sizes)]
-    groups = list(_simulation_batches(calls))
+    groups = list(simulation_batches(calls))
     assert [call for group in groups for call in group] == calls
     for group in groups:
         calldata = sum(len(call.data) for _, call in group)

@@ -23,7 +23,8 @@ from cts.relayer.schemas import (
     WalletNonce,
     WalletRequestTemplate,
 )
-from cts.relayer.service import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS, Call
+from cts.relayer.service import Call
+from cts.relayer.simulation import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
 
 router = APIRouter(prefix="/h/{slug}/wallet", tags=["wallet"])
 
