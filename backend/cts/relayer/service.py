@@ -131,7 +131,7 @@ class RelayerService:
         For `cts replay` and the demo's seeding, which queue thousands. Each action gets the checks that
         ``queue(..., budget_exempt=True)`` gives it (the person's role, the allowlist, its claims, also
         against the others', its simulation, the hromada's budget), but the roles and wallets are read in
-        one query each and the simulations go to the node in one JSON-RPC batch, all against the same state:
+        one query each and the simulations go to the node in JSON-RPC batches, all against the same state:
         the actions must not depend on each other. The first refusal raises and queues nothing (the caller
         commits them all or none)."""
         user_ids = sorted({user_id for user_id, _ in steps})
@@ -352,12 +352,9 @@ class RelayerService:
         enforce_rate_limit(session, self._rate_limit(limits), user_subject(user.id))
 
     def _simulate(self, signer: str, call: Call) -> int:
-        """Run the call from the signer's address without sending it; its gas, or the contract's refusal.
-
-        A direct eth_estimateGas from the signer is what the target sees through the forwarder too (ERC-2771
-        makes the signer the sender), so a refusal here is the refusal it would meet on chain. The request
-        goes to the provider directly: web3's formatting layers cost more CPU than the node's answer.
-        """
+        """Run the call from the signer's address without sending it; its gas, or the contract's refusal
+        (cts.relayer.simulation says why that is the chain's answer). The request goes to the provider
+        directly: web3's formatting layers cost more CPU than the node's answer."""
         try:
             response: dict[str, Any] = dict(
                 self.chain.w3.provider.make_request("eth_estimateGas", [estimate_params(signer, call)])  # type: ignore[arg-type]

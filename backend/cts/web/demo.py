@@ -152,7 +152,7 @@ class Driver:
 
     def do_all(self, steps: Iterable[tuple[User, Any]]) -> None:
         """Independent actions of different people, queued together (one transaction, their simulations in
-        one request to the node) and sent in shared batches."""
+        a few JSON-RPC batches) and sent in shared batches."""
         with self.session_factory() as session:
             actions = self.relayer.queue_many(
                 session, [(user.id, Call.of(function)) for user, function in steps]
