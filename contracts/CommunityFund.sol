@@ -396,7 +396,10 @@ contract CommunityFund is CTSBase, ICommunityFund {
     }
 
     /// @inheritdoc ICommunityFund
-    function recordIssuance(uint256 programmeId, uint256 rv, uint256 caseValueKopiyky) external onlyUsefulCases {
+    function recordIssuance(uint256 programmeId, uint256 cases, uint256 rv, uint256 caseValueKopiyky)
+        external
+        onlyUsefulCases
+    {
         uint256 kopiyky = rv * token.faceValueKopiyky();
         uint256 reserved = _programmeReserve[programmeId];
         if (reserved < kopiyky) revert CommunityFundInsufficientReserve(programmeId, kopiyky, reserved);
@@ -407,13 +410,13 @@ contract CommunityFund is CTSBase, ICommunityFund {
         Impact storage allTime = _impact[0];
         cycle.casesValueKopiyky += caseValueKopiyky;
         allTime.casesValueKopiyky += caseValueKopiyky;
-        ++cycle.casesApproved;
-        ++allTime.casesApproved;
+        cycle.casesApproved += cases;
+        allTime.casesApproved += cases;
         cycle.rvIssued += rv;
         allTime.rvIssued += rv;
         cycle.rvIssuedKopiyky += kopiyky;
         allTime.rvIssuedKopiyky += kopiyky;
-        emit IssuanceRecorded(programmeId, _currentCycle, rv, kopiyky, caseValueKopiyky);
+        emit IssuanceRecorded(programmeId, _currentCycle, cases, rv, kopiyky, caseValueKopiyky);
     }
 
     /// @inheritdoc ICommunityFund

@@ -107,10 +107,16 @@ interface ICommunityFund {
     );
     event ProgrammeReserved(uint256 indexed programmeId, uint256 amountKopiyky);
     event ProgrammeReleased(uint256 indexed programmeId, uint256 amountKopiyky);
-    /// @notice RV was issued under a programme: its face value moved from the programme's reserve to the
-    /// token fund; `caseValueKopiyky` is the value of the useful case behind it.
+    /// @notice RV was issued under a programme for `cases` approved useful cases (one approval, or a run of one
+    /// programme's cases in a batch): its face value `kopiyky` moved from the programme's reserve to the token
+    /// fund; `caseValueKopiyky` is the value of those cases together.
     event IssuanceRecorded(
-        uint256 indexed programmeId, uint256 indexed cycleId, uint256 rv, uint256 kopiyky, uint256 caseValueKopiyky
+        uint256 indexed programmeId,
+        uint256 indexed cycleId,
+        uint256 cases,
+        uint256 rv,
+        uint256 kopiyky,
+        uint256 caseValueKopiyky
     );
     event RoundReserved(uint256 indexed roundId, uint256 fromTokenFund, uint256 fromAvailable);
     event RoundSettled(uint256 indexed roundId, uint256 committedKopiyky, uint256 returnedKopiyky);
@@ -240,8 +246,10 @@ interface ICommunityFund {
     /// @dev UsefulCaseContract only.
     function releaseProgramme(uint256 programmeId, uint256 amountKopiyky) external;
 
-    /// @dev UsefulCaseContract only.
-    function recordIssuance(uint256 programmeId, uint256 rv, uint256 caseValueKopiyky) external;
+    /// @notice Records `rv` RV issued under programme `programmeId` for `cases` approved cases worth
+    /// `caseValueKopiyky` together: their face value moves from the programme's reserve to the token fund.
+    /// @dev UsefulCaseContract only. Emits {IssuanceRecorded}.
+    function recordIssuance(uint256 programmeId, uint256 cases, uint256 rv, uint256 caseValueKopiyky) external;
 
     /// @dev BalancedVote only.
     function reserveForRound(uint256 roundId, uint256 amountKopiyky) external;

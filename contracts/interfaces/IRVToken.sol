@@ -18,15 +18,14 @@ interface IRVToken is IERC20 {
     error RVTokenNonTransferable(address from, address to);
     /// @notice `caller` is not the system contract allowed to do this.
     error RVTokenUnauthorised(address caller);
-    /// @notice RV can be minted only to an active resident; `to` is not one.
-    error RVTokenRecipientNotResident(address to);
     /// @notice A zero amount was given.
     error RVTokenZeroAmount();
     /// @notice A face value of zero was given at creation.
     error RVTokenZeroFaceValue();
 
     /// @notice Mints `amount` RV to the active resident `to`.
-    /// @dev Only the hromada's UsefulCaseContract. Emits Transfer from zero.
+    /// @dev Only the hromada's UsefulCaseContract, which checks `to` against the registry first (the token
+    /// does not ask again). Emits Transfer from zero.
     function mint(address to, uint256 amount) external;
 
     /// @notice Moves `amount` RV from `resident` to the calling system contract (a vote round's escrow).

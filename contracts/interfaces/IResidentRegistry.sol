@@ -23,14 +23,12 @@ interface IResidentRegistry {
     /// @param id the resident id, stable across migrations (the history pointer of the person)
     /// @param status the address's status
     /// @param registeredAt when the person was first registered (carried over by migration)
-    /// @param identityHash hash of the off-chain identity check (carried over by migration)
     /// @param previousAddress the address this one was migrated from, or zero
     /// @param migratedTo the address this one was migrated to, or zero
     struct Resident {
         uint64 id;
         ResidentStatus status;
         uint40 registeredAt;
-        bytes32 identityHash;
         address previousAddress;
         address migratedTo;
     }
@@ -187,6 +185,10 @@ interface IResidentRegistry {
 
     /// @notice The current address of resident `residentId`; reverts for an unknown id.
     function addressOf(uint256 residentId) external view returns (address);
+
+    /// @notice The current address of resident `residentId` if the resident is active there; zero if not
+    /// active (suspended, moved) or unknown. One call where a payer needs both the address and the check.
+    function activeAddressOf(uint256 residentId) external view returns (address);
 
     /// @notice Number of persons ever registered.
     function residentCount() external view returns (uint256);

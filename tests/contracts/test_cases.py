@@ -309,6 +309,7 @@ def test_one_approval_of_a_quorum_of_one_mints_the_reward(cases, fund, token, ve
     assert tx.events["IssuanceRecorded"] == {
         "programmeId": 1,
         "cycleId": 1,
+        "cases": 1,
         "rv": REWARD,
         "kopiyky": REWARD * FACE_VALUE,
         "caseValueKopiyky": CASE_VALUE,
@@ -343,17 +344,21 @@ def test_only_the_programmes_verifiers_decide(cases, council, coordinator, outsi
 
 
 def test_a_verifier_cannot_decide_a_case_of_their_own(
-    cases, registry, registrar, coordinator, verifiers, nothing_changes
+    cases, registry, registrar, coordinator, verifiers, alice, nothing_changes
 ):
     registry.addResident(verifiers[0], h("identity-check-verifier-0"), {"from": registrar})  # resident 4
     own = submit(cases, verifiers[0])
     recorded_for_them = cases.recordCase(1, verifiers[0], h("paper-form"), {"from": coordinator}).return_value
-    with nothing_changes(programmes=[1], case_ids=[own, recorded_for_them]):
+    someone_elses = submit(cases, alice)
+    with nothing_changes(programmes=[1], case_ids=[own, recorded_for_them, someone_elses]):
         for case_id in (own, recorded_for_them):
             with brownie.reverts(error("UsefulCaseSelfApproval", case_id, verifiers[0])):
                 cases.approveCase(case_id, {"from": verifiers[0]})
             with brownie.reverts(error("UsefulCaseSelfApproval", case_id, verifiers[0])):
                 cases.rejectCase(case_id, REASON_FRAUD, {"from": verifiers[0]})
+            # In a batch too, after a case the verifier may decide (who they are is asked once per batch).
+            with brownie.reverts(error("UsefulCaseSelfApproval", case_id, verifiers[0])):
+                cases.approveCases([someone_elses, case_id], {"from": verifiers[0]})
     assert cases.approveCase(own, {"from": verifiers[1]}).events["CaseApproved"]["residentId"] == 4
 
 
@@ -518,6 +523,15 @@ def test_a_verifier_decides_a_case_only_once(cases, verifiers, alice, quorum_two
                 cases.rejectCase(case_id, REASON_FRAUD, {"from": verifier})
 
 
+def test_a_case_named_twice_in_a_batch_is_decided_once(cases, verifiers, bob, quorum_two, nothing_changes):
+    case_id = submit(cases, bob, quorum_two)
+    with (
+        nothing_changes(programmes=[quorum_two], case_ids=[case_id]),
+        brownie.reverts(error("UsefulCaseAlreadyDecided", case_id, verifiers[0])),
+    ):
+        cases.approveCases([case_id, case_id], {"from": verifiers[0]})
+
+
 def test_one_rejection_leaves_a_case_needing_two_of_three_pending(cases, verifiers, alice, quorum_two):
     case_id = submit(cases, alice, quorum_two)
     tx = cases.rejectCase(case_id, REASON_DUPLICATE_PHOTO, {"from": verifiers[0]})
@@ -668,7 +682,18 @@ def test_a_batch_of_50_cases_mints_50_rewards_and_moves_the_ledger_exactly(
     tx = cases.approveCases(case_ids, {"from": verifiers[1]})
 
     assert len(tx.events["CaseApprovedBy"]) == len(tx.events["CaseApproved"]) == 50
-    assert len(tx.events["IssuanceRecorded"]) == len(tx.events["Transfer"]) == 50
+    assert len(tx.events["Transfer"]) == 50
+    # The fund is told once for the batch (one programme): 50 cases, their RV and their value together.
+    assert tx.events["IssuanceRecorded"] == {
+        "programmeId": programme_id,
+        "cycleId": 1,
+        "cases": 50,
+        "rv": 50 * REWARD,
+        "kopiyky": 50 * REWARD * FACE_VALUE,
+        "caseValueKopiyky": 50 * CASE_VALUE,
+    }
+    assert fund.impact(0)["casesApproved"] == impact["casesApproved"] + 50
+    assert fund.impact(0)["rvIssuedKopiyky"] == impact["rvIssuedKopiyky"] + 50 * REWARD * FACE_VALUE
     assert [e["caseId"] for e in tx.events["CaseApproved"]] == case_ids
     assert all(e["rvMinted"] == REWARD and e["valueKopiyky"] == CASE_VALUE for e in tx.events["CaseApproved"])
     figures = cases.programme(programme_id)

@@ -201,6 +201,7 @@ def test_an_approved_case_moves_its_face_value_from_the_reserve_to_the_token_fun
         "IssuanceRecorded",
         programmeId=programme,
         cycleId=1,
+        cases=1,
         rv=2,
         kopiyky=2 * FACE_VALUE,
         caseValueKopiyky=40_000,
@@ -216,14 +217,31 @@ def test_an_approved_case_moves_its_face_value_from_the_reserve_to_the_token_fun
         assert figures["rvIssuedKopiyky"] == old["rvIssuedKopiyky"] + 2 * FACE_VALUE
 
 
-def test_a_batch_approval_records_one_issuance_per_case(cases, fund, verifiers, programme, carol):
-    approved = fund.impact(0)["casesApproved"]
-    cases.submitCase(programme, h("photo-a"), {"from": carol})
-    cases.submitCase(programme, h("photo-b"), {"from": carol})
-    count = cases.caseCount()
-    tx = cases.approveCases([count - 1, count], {"from": verifiers[1]})
-    assert [e["rv"] for e in tx.events["IssuanceRecorded"]] == [2, 2]
-    assert fund.impact(0)["casesApproved"] == approved + 2
+def test_a_batch_approval_records_one_issuance_per_run_of_a_programme(
+    cases, fund, council, verifiers, programme, carol
+):
+    params = programme_params(chain.time(), verifiers, reward=3, case_value=70_000, metadata="fund-other")
+    other = cases.createProgramme(params, {"from": council}).return_value
+    approved, value = fund.impact(0)["casesApproved"], fund.impact(0)["casesValueKopiyky"]
+    reserves = fund.programmeReserve(programme), fund.programmeReserve(other)
+    batch = [
+        cases.submitCase(programme_id, h(f"photo-{i}"), {"from": carol}).return_value
+        for i, programme_id in enumerate((programme, programme, other, programme))
+    ]
+    tx = cases.approveCases(batch, {"from": verifiers[1]})
+    # Runs of one programme: two cases of the first, one of the other, one of the first again.
+    assert [
+        (e["programmeId"], e["cases"], e["rv"], e["kopiyky"], e["caseValueKopiyky"])
+        for e in tx.events["IssuanceRecorded"]
+    ] == [
+        (programme, 2, 4, 4 * FACE_VALUE, 80_000),
+        (other, 1, 3, 3 * FACE_VALUE, 70_000),
+        (programme, 1, 2, 2 * FACE_VALUE, 40_000),
+    ]
+    assert fund.impact(0)["casesApproved"] == approved + 4
+    assert fund.impact(0)["casesValueKopiyky"] == value + 3 * 40_000 + 70_000
+    assert fund.programmeReserve(programme) == reserves[0] - 6 * FACE_VALUE
+    assert fund.programmeReserve(other) == reserves[1] - 3 * FACE_VALUE
 
 
 def test_issuance_counts_in_the_cycle_open_at_approval(cases, fund, council, verifiers, programme, carol):
@@ -265,7 +283,7 @@ def test_closing_a_fully_issued_programme_releases_nothing(cases, fund, council,
 SYSTEM_CALLS = [
     ("reserveForProgramme", (7, 1)),
     ("releaseProgramme", (1, 1)),
-    ("recordIssuance", (1, 1, 1)),
+    ("recordIssuance", (1, 1, 1, 1)),
     ("reserveForRound", (7, 1)),
     ("settleRound", (1, 0)),
     ("releaseRound", (1,)),
@@ -310,9 +328,9 @@ def test_a_release_beyond_the_programme_reserve_is_refused(bare_fund, cases_stan
 def test_issuance_beyond_the_programme_reserve_is_refused(bare_fund, cases_stand_in):
     bare_fund.reserveForProgramme(1, 2 * FACE_VALUE, {"from": cases_stand_in})
     with brownie.reverts(f"CommunityFundInsufficientReserve: 1, {3 * FACE_VALUE}, {2 * FACE_VALUE}"):
-        bare_fund.recordIssuance(1, 3, 0, {"from": cases_stand_in})
+        bare_fund.recordIssuance(1, 2, 3, 0, {"from": cases_stand_in})
     with brownie.reverts(f"CommunityFundInsufficientReserve: 9, {FACE_VALUE}, 0"):
-        bare_fund.recordIssuance(9, 1, 0, {"from": cases_stand_in})
+        bare_fund.recordIssuance(9, 1, 1, 0, {"from": cases_stand_in})
 
 
 def test_a_round_is_reserved_only_once_while_open(bare_fund, vote_stand_in):

@@ -64,7 +64,6 @@ def test_registrar_adds_a_resident_with_the_next_id(registry, registrar, residen
     assert resident["id"] == 4
     assert resident["status"] == ACTIVE
     assert resident["registeredAt"] == tx.timestamp
-    assert resident["identityHash"] == "0x" + h("identity-newcomer").hex()
     assert resident["previousAddress"] == ZERO_ADDRESS
     assert resident["migratedTo"] == ZERO_ADDRESS
     assert registry.addressOf(4) == newcomer
@@ -288,7 +287,6 @@ def test_migration_moves_the_balance_and_keeps_the_resident(
     assert moved["id"] == 1
     assert moved["status"] == ACTIVE
     assert moved["registeredAt"] == before["registeredAt"]
-    assert moved["identityHash"] == before["identityHash"]
     assert moved["previousAddress"] == alice
     assert moved["migratedTo"] == ZERO_ADDRESS
     assert registry.addressOf(1) == alice_new_key
@@ -438,12 +436,26 @@ def test_address_of_an_unknown_resident_reverts(registry, residents):
             registry.addressOf(resident_id)
 
 
+def test_active_address_of_is_the_current_address_only_while_active(
+    registry, registrar, residents, alice, bob, alice_new_key
+):
+    # Alice 1, Bob 2, Carol 3 are active at the addresses they registered with.
+    assert [registry.activeAddressOf(i) for i in (1, 2, 3)] == [str(a) for a in residents]
+    registry.migrateResident(alice, alice_new_key, {"from": registrar})
+    registry.suspendResident(bob, REASON_FRAUD, {"from": registrar})
+    assert registry.activeAddressOf(1) == alice_new_key  # the new address, never the retired one
+    assert registry.activeAddressOf(2) == ZERO_ADDRESS  # suspended
+    registry.reinstateResident(bob, {"from": registrar})
+    assert registry.activeAddressOf(2) == bob
+    for unknown in (0, 4, 2**64):
+        assert registry.activeAddressOf(unknown) == ZERO_ADDRESS
+
+
 def test_an_unknown_address_has_status_none(registry, residents, outsider):
     unknown = registry.residentOf(outsider)
     assert unknown["id"] == 0
     assert unknown["status"] == NONE
     assert unknown["registeredAt"] == 0
-    assert unknown["identityHash"] == "0x" + "00" * 32
     assert unknown["previousAddress"] == ZERO_ADDRESS
     assert unknown["migratedTo"] == ZERO_ADDRESS
     assert not registry.isActive(outsider)

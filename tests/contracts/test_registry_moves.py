@@ -100,6 +100,7 @@ def test_releasing_a_resident_moves_them_out_of_the_old_hromada(
     assert not registry.isActive(alice)
     assert tuple(registry.releaseOf(ALICE)) == (new_registry.address, False, 1)
     assert registry.addressOf(ALICE) == alice
+    assert registry.activeAddressOf(ALICE) == ZERO_ADDRESS  # nothing is paid to a resident who moved away
     assert registry.residentCount() == 3
     assert registry.activeResidentCount() == 2
 

@@ -565,21 +565,27 @@ class History:
 
     def _issuance_recorded(self, e: Event) -> None:
         self._check_cycle(e)
-        pid = e.args["programmeId"]
+        pid, cases = e.args["programmeId"], e.args["cases"]
         programme = self.programmes.get(pid)
-        rv = programme.reward_per_case if programme else e.args["rv"]
-        case_value = programme.case_value_kopiyky if programme else e.args["caseValueKopiyky"]
+        # One event per approval, or per run of one programme's cases in a batch: `cases` of them.
+        rv = cases * programme.reward_per_case if programme else e.args["rv"]
+        case_value = cases * programme.case_value_kopiyky if programme else e.args["caseValueKopiyky"]
         kopiyky = rv * self.face_value_kopiyky
-        self._expect(f"programme {pid}: RV per issuance", rv, e.args["rv"], e)
+        self._expect(f"programme {pid}: RV per issuance (cases x reward)", rv, e.args["rv"], e)
         self._expect(
             f"programme {pid}: kopiyky per issuance (RV x face value)", kopiyky, e.args["kopiyky"], e
         )
-        self._expect(f"programme {pid}: case value per issuance", case_value, e.args["caseValueKopiyky"], e)
+        self._expect(
+            f"programme {pid}: case value per issuance (cases x case value)",
+            case_value,
+            e.args["caseValueKopiyky"],
+            e,
+        )
         self.programme_reserve[pid] -= kopiyky
         self.ledger.programmeReserves -= kopiyky
         self.ledger.tokenFund += kopiyky
         self._accrue("casesValueKopiyky", case_value)
-        self._accrue("casesApproved", 1)
+        self._accrue("casesApproved", cases)
         self._accrue("rvIssued", rv)
         self._accrue("rvIssuedKopiyky", kopiyky)
 
