@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 LOCALE := backend/cts/web/locale
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: slither setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend test-backend-web test-long lint bench gas-snapshot clean \
+.PHONY: slither setup demo test test-contracts test-contracts-ganache test-contracts-anvil test-backend test-backend-web test-long lint bench gas-snapshot gas-trace clean \
 	fuzz fuzz-anvil fuzz-ganache fuzz-api messages
 
 setup: $(STAMP)/npm $(STAMP)/brownie-venv $(STAMP)/backend-venv $(STAMP)/slither-venv $(CATALOGS) $(STAMP)/solc $(STAMP)/networks $(STAMP)/compiled $(STAMP)/chromium
@@ -163,6 +163,11 @@ fuzz-anvil fuzz-ganache: fuzz-%: setup
 gas-snapshot: setup
 	CTS_UPDATE_GAS_SNAPSHOT=1 $(BROWNIE) test tests/contracts/test_gas_snapshot.py --network cts-anvil
 	$(BROWNIE) test tests/contracts/test_gas_snapshot.py --network cts-ganache
+
+# Where each action of the gas snapshot spends its gas: storage reads and writes, logs, calls between the
+# hromada's clones (tests/contracts/gas_trace.py), from an Anvil that records every step; prints, checks as usual.
+gas-trace: setup
+	CTS_GAS_TRACE=1 $(BROWNIE) test tests/contracts/test_gas_snapshot.py --network cts-anvil-trace
 
 # Benchmarks (not tests): figures printed beside a baseline measured in the same run, tables in docs/benchmarks.
 bench: setup test-long

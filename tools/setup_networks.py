@@ -52,6 +52,14 @@ DEVELOPMENT_NETWORKS = [
         "cmd_settings": {**_COMMON, "port": 8556 + PORT_OFFSET, "chain_id": 31337},
     },
     {
+        "name": "CTS Anvil with step traces (`make gas-trace`)",
+        "id": "cts-anvil-trace",
+        # --steps-tracing: without it, debug_traceTransaction has no steps (tests/contracts/gas_trace.py).
+        "cmd": "anvil --max-persisted-states 0 --steps-tracing",
+        "host": "http://127.0.0.1",
+        "cmd_settings": {**_COMMON, "port": 8557 + PORT_OFFSET, "chain_id": 31337},
+    },
+    {
         "name": "CTS demo chain (Ganache 7, `make demo`)",
         "id": "cts-demo",
         "cmd": "ganache --logging.quiet",

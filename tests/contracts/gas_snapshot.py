@@ -55,6 +55,7 @@ class GasSnapshot:
             json.loads(SNAPSHOT_PATH.read_text()) if SNAPSHOT_PATH.exists() else {}
         )
         self.measured: dict[str, int] = {}
+        self.traces: list[str] = []  # where the gas went, with CTS_GAS_TRACE (gas_trace.py)
 
     def check(self, measured: dict[str, int]) -> list[str]:
         """Records the measurements; returns what differs from the snapshot (nothing when updating)."""
