@@ -104,6 +104,8 @@ class Driver:
     """Acts for people through the relayer service and waits for the worker to send it.
 
     With ``worker`` it runs the worker itself; without, another thread runs one and this only waits.
+    With ``mine_each_pass`` (a local node whose automine is off: the election replay) it mines one block
+    after each pass of the worker that did something, so that everything the pass sent shares a block.
     """
 
     settings: Settings
@@ -111,6 +113,7 @@ class Driver:
     relayer: RelayerService
     worker: RelayerWorker | None = None
     timeout: float = 90.0
+    mine_each_pass: bool = False
 
     @property
     def hromada(self) -> Any:
@@ -134,6 +137,8 @@ class Driver:
         pending = set(action_ids)
         while pending:
             worked = self.worker.run_once() if self.worker is not None else 0
+            if worked and self.mine_each_pass:
+                self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
             with self.session_factory() as session:
                 actions = session.scalars(select(RelayAction).where(RelayAction.public_id.in_(pending))).all()
                 for action in actions:
