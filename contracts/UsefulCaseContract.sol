@@ -255,7 +255,7 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
     /// @inheritdoc IUsefulCaseContract
     function approveCase(uint256 caseId) external {
         address verifier = _msgSender();
-        Issuance memory issuance;
+        Issuance memory issuance = Issuance(0, 0, 0, 0);
         _approve(caseId, verifier, _residentIdOf(verifier), issuance);
         _recordIssuance(issuance);
     }
@@ -269,7 +269,7 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         // Who the verifier is as a resident is asked once for the batch, not once per case (2,700 gas each).
         uint256 verifierResidentId = _residentIdOf(verifier);
         // The fund records the batch's issuance once per programme run, not once per case (about 8,000 gas each).
-        Issuance memory issuance;
+        Issuance memory issuance = Issuance(0, 0, 0, 0);
         for (uint256 i = 0; i < size; ++i) {
             _approve(caseIds[i], verifier, verifierResidentId, issuance);
         }
@@ -302,7 +302,7 @@ contract UsefulCaseContract is CTSBase, IUsefulCaseContract {
         }
         Programme storage p = _programmes[programmeId];
         if (c.approvals >= p.quorum) {
-            Issuance memory issuance;
+            Issuance memory issuance = Issuance(0, 0, 0, 0);
             _reward(caseId, c, p, issuance);
             _recordIssuance(issuance);
         } else if (_rejectionDecides(c, p)) {
