@@ -19,6 +19,7 @@ from pathlib import Path
 
 SNAPSHOT_PATH = Path(__file__).with_name("gas-snapshot.json")
 UPDATE_ENV = "CTS_UPDATE_GAS_SNAPSHOT"
+TRACE_ENV = "CTS_GAS_TRACE"  # `make gas-trace`: also print where each action's gas goes (gas_trace.py)
 
 # Gas on a given node is deterministic up to calldata: a timestamp or a signature in the arguments has a
 # different number of zero bytes from run to run (4 gas for a zero byte, 16 for any other). The tolerance
@@ -27,8 +28,16 @@ ABSOLUTE_TOLERANCE = 200  # gas
 RELATIVE_TOLERANCE_PER_MILLE = 1  # 0.1 %, for the large calls (finalising 128 projects: about 2,000)
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def update_requested() -> bool:
-    return os.environ.get(UPDATE_ENV, "") not in ("", "0")
+    return _flag(UPDATE_ENV)
+
+
+def trace_requested() -> bool:
+    return _flag(TRACE_ENV)
 
 
 def tolerance(snapshot_gas: int) -> int:

@@ -7,6 +7,7 @@ tests assert changes of the ledger rather than its absolute values, and single c
 import brownie
 import pytest
 from brownie import CommunityFund, accounts, chain
+from case_helpers import create_programme
 from cts_helpers import DAY, FACE_VALUE, h, programme_params, round_params
 from fund_helpers import (
     DONOR,
@@ -220,8 +221,7 @@ def test_an_approved_case_moves_its_face_value_from_the_reserve_to_the_token_fun
 def test_a_batch_approval_records_one_issuance_per_run_of_a_programme(
     cases, fund, council, verifiers, programme, carol
 ):
-    params = programme_params(chain.time(), verifiers, reward=3, case_value=70_000, metadata="fund-other")
-    other = cases.createProgramme(params, {"from": council}).return_value
+    other = create_programme(cases, council, verifiers, reward=3, case_value=70_000, metadata="fund-other")
     approved, value = fund.impact(0)["casesApproved"], fund.impact(0)["casesValueKopiyky"]
     reserves = fund.programmeReserve(programme), fund.programmeReserve(other)
     batch = [

@@ -13,7 +13,6 @@ non-zero, the fund holds capital and loans. Per-item figures are the transaction
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +21,8 @@ from cts_errors import ZERO_ADDRESS
 from cts_helpers import DAY, FACE_VALUE, h, programme_params, round_params, rules, sign_forward_request
 from eth_account import Account
 from eth_utils import keccak
-from gas_snapshot import SNAPSHOT_PATH, GasSnapshot, update_requested
+from gas_snapshot import SNAPSHOT_PATH, GasSnapshot, trace_requested, update_requested
 from gas_trace import trace
-
-# `make gas-trace`: also where each action's gas goes, from the node's step trace (gas_trace.py).
-TRACE = os.environ.get("CTS_GAS_TRACE", "") not in ("", "0")
 
 BATCH = 50  # residents added, cases approved, forwarded requests: one batch as the relayer sends it
 # Projects of the round whose finalisation is measured: the most a round may hold (BalancedVote.MAX_PROJECTS).
@@ -121,7 +117,7 @@ def gas(request):
 
 def expect(gas: GasSnapshot, **measured: int) -> None:
     """Compares the measured actions (keys of ACTIONS) with the snapshot; fails listing every difference."""
-    if TRACE:  # the test's last transaction, the one its figures come from
+    if trace_requested():  # the test's last transaction, the one its figures come from
         gas.traces += ["", *trace(history[-1].txid).lines(" / ".join(ACTIONS[key] for key in measured))]
     problems = gas.check({ACTIONS[key]: value for key, value in measured.items()})
     if problems:

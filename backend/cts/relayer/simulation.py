@@ -39,6 +39,12 @@ def simulation_batches(calls: Sequence[tuple[str, Call]]) -> Iterator[Sequence[t
         yield calls[start:]
 
 
+def request_gas(estimate: int) -> int:
+    """The gas a custodial request carries: the simulated gas with the service's margin (at acceptance, and
+    when the worker simulates it again before sending)."""
+    return max(MIN_REQUEST_GAS, estimate * (100 + GAS_MARGIN_PERCENT) // 100)
+
+
 def estimate_params(signer: str, call: Call) -> dict[str, str]:
     return {"from": signer, "to": call.target, "data": "0x" + call.data.hex()}
 
@@ -55,5 +61,4 @@ def required_gas(response: dict[str, Any]) -> int:
                 raise refusal(decode_revert(None)) from None
             raise ChainUnavailableError()
         raise refusal(decode_revert(data)) from None
-    estimated = int(response["result"], 16)
-    return max(MIN_REQUEST_GAS, estimated * (100 + GAS_MARGIN_PERCENT) // 100)
+    return request_gas(int(response["result"], 16))

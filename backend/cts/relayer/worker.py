@@ -60,7 +60,7 @@ from cts.gas_ledger import LedgerKey
 from cts.models import ActionStatus, Batch, BatchAttempt, BatchStatus, RelayAction, SponsorAccount, Wallet
 from cts.relayer.context import UNREACHABLE_ERRORS, ChainConnection, describe_unreachable
 from cts.relayer.outcomes import OUT_OF_GAS, Failure, FailureExplainer, RequestRun, intrinsic_gas
-from cts.relayer.simulation import GAS_MARGIN_PERCENT, MIN_REQUEST_GAS
+from cts.relayer.simulation import request_gas
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +169,6 @@ BALANCE_CHECK_SECONDS = 60.0
 OUT_OF_GAS_BUMP_PERCENT = 50
 # While the chain does not answer, how often the worker asks it (one cheap call) whether it is back.
 OUTAGE_PROBE_SECONDS = 0.5
-
-
-def request_gas(estimate: int) -> int:
-    """The gas a custodial request carries: the simulated gas with the service's margin (as at acceptance)."""
-    return max(MIN_REQUEST_GAS, estimate * (100 + GAS_MARGIN_PERCENT) // 100)
 
 
 def batch_gas_limit(request_gases: list[int], call_data: bytes) -> int:
