@@ -363,9 +363,34 @@ def encode_view_batch(calls: Sequence[tuple[str, bytes]]) -> str:
 
 
 def decode_view_batch(data: str) -> list[tuple[bool, bytes]]:
-    """(success, return data) of each view, from the answer of `ViewBatch.read`."""
-    answers = _function_specs(VIEW_BATCH)["read"].decode_outputs(bytes.fromhex(data[2:]), 0)[0]
-    return [(bool(a["success"]), bytes(a["returnData"])) for a in answers]
+    """(success, return data) of each view, from the answer of `ViewBatch.read`.
+
+    Parsed by hand, like the calldata above: the audit reads hundreds of thousands of views, and the general
+    decoder's nested closures cost more than the node takes to run them. Every offset is checked against the
+    answer's length, so a malformed answer raises ValueError (the reader then reads view by view)."""
+    raw = bytes.fromhex(data[2:])
+    size = len(raw)
+
+    def word(position: int) -> int:
+        if position < 0 or position + 32 > size:
+            raise ValueError(f"ViewBatch answer of {size} bytes has no word at {position}")
+        return int.from_bytes(raw[position : position + 32], "big")
+
+    # The answer is one dynamic array: its offset, its length, then one offset per element counted from the
+    # first offset word; each element is (bool success, bytes returnData), its bytes at an offset counted
+    # from the element's own start.
+    first = word(0) + 32
+    count = word(first - 32)
+    answers = []
+    for i in range(count):
+        element = first + word(first + 32 * i)
+        success = word(element)
+        at = element + word(element + 32)
+        end = at + 32 + word(at)
+        if end > size:
+            raise ValueError(f"ViewBatch answer of {size} bytes ends before its view {i}")
+        answers.append((success != 0, raw[at + 32 : end]))
+    return answers
 
 
 ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]

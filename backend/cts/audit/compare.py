@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -32,7 +33,12 @@ from cts.audit.rules import impact_ratio_bps
 from cts.audit.views import Answer, View, ViewReader
 
 
-@dataclass(frozen=True)
+# (figure, expected, found, where in the answer) of one figure that differs.
+Mismatch = tuple[str, Any, Any, str]
+
+
+# Not frozen: a frozen dataclass is made twice as slowly, and a large audit makes hundreds of thousands.
+@dataclass(slots=True)
 class Expectation:
     """A figure the chain keeps at `path` in a view's answer (empty path: the whole answer)."""
 
@@ -46,6 +52,40 @@ class Expectation:
             value = value[key]
         return self.transform(value) if self.transform is not None else value
 
+    def figures(self) -> list[tuple[str, Any]]:
+        """(figure, expected value)."""
+        return [(self.figure, self.expected)]
+
+    def mismatches(self, value: Any) -> Iterator[Mismatch]:
+        try:
+            found = self.found_in(value)
+        except (KeyError, IndexError, TypeError) as error:
+            found = f"no such field ({error})"
+        if found != self.expected:
+            yield self.figure, self.expected, found, "".join(f".{p}" for p in self.path)
+
+
+@dataclass(slots=True)
+class FieldExpectations:
+    """Fields of one struct answer, each the figure "<prefix>: <field>". One object for the whole struct, and
+    the figures named only where one differs: a large hromada has hundreds of thousands of them."""
+
+    prefix: str
+    expected: dict[str, Any]
+
+    def figures(self) -> list[tuple[str, Any]]:
+        """(figure, expected value) of each field."""
+        return [(f"{self.prefix}: {name}", value) for name, value in self.expected.items()]
+
+    def mismatches(self, value: Any) -> Iterator[Mismatch]:
+        for name, expected in self.expected.items():
+            try:
+                found = value[name]
+            except (KeyError, IndexError, TypeError) as error:
+                found = f"no such field ({error})"
+            if found != expected:
+                yield f"{self.prefix}: {name}", expected, found, f".{name}"
+
 
 def _bitmask(project_ids: Any) -> int:
     mask = 0
@@ -58,7 +98,8 @@ class Expectations:
     """Expectations grouped by view, so that each view is read once."""
 
     def __init__(self) -> None:
-        self.by_view: dict[View, list[Expectation]] = defaultdict(list)
+        self.by_view: dict[View, list[Expectation | FieldExpectations]] = defaultdict(list)
+        self.count = 0  # figures
 
     def add(
         self,
@@ -68,16 +109,13 @@ class Expectations:
         *path: str,
         transform: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.by_view[view].append(Expectation(figure, expected, tuple(path), transform))
+        self.by_view[view].append(Expectation(figure, expected, path, transform))
+        self.count += 1
 
     def fields(self, view: View, prefix: str, expected: dict[str, Any]) -> None:
-        """One expectation per struct field: figure "<prefix>: <field>"."""
-        for name, value in expected.items():
-            self.add(view, f"{prefix}: {name}", value, name)
-
-    @property
-    def count(self) -> int:
-        return sum(len(e) for e in self.by_view.values())
+        """One figure per struct field: "<prefix>: <field>"."""
+        self.by_view[view].append(FieldExpectations(prefix, expected))
+        self.count += len(expected)
 
 
 # Each section adds the expectations of one part of the hromada; per-resident and per-case sections are
@@ -473,47 +511,57 @@ def compare(
     """Read every expected view at the reader's block and list where the chain differs.
 
     Sections are gathered until about `views_per_pass` views are pending, then read and compared, and
-    forgotten: memory stays bounded whatever the number of residents, cases and ballots.
+    forgotten: memory stays bounded whatever the number of residents, cases and ballots. One pass is read
+    (the node runs its views) while the next is gathered and the one before compared, so that the node's
+    work and the audit's own overlap.
     """
     differences: list[Difference] = []
     checked = 0
-    pending = Expectations()
 
-    def flush() -> None:
-        nonlocal checked, pending
-        views = list(pending.by_view)
-        for view, answer in zip(views, reader.read(views), strict=True):
-            differences.extend(_differences(view, pending.by_view[view], answer, reader.block))
+    def settle(expected: Expectations, answers: Future[list[Answer]]) -> None:
+        nonlocal checked
+        for view, answer in zip(expected.by_view, answers.result(), strict=True):
+            differences.extend(_differences(view, expected.by_view[view], answer, reader.block))
             if view == View("fund", "ledger") and answer.ok:
                 checked += 1
                 differences.extend(_ledger_identity(answer.value, reader.block))
-        checked += pending.count
+        checked += expected.count
+
+    with ThreadPoolExecutor(max_workers=1) as background:
+        reading: tuple[Expectations, Future[list[Answer]]] | None = None
         pending = Expectations()
 
-    for section in sections(history, timestamp):
-        section(pending)
-        if len(pending.by_view) >= views_per_pass:
-            flush()
-    flush()
+        def send() -> None:
+            nonlocal reading, pending
+            answers = background.submit(reader.read, list(pending.by_view))
+            if reading is not None:
+                settle(*reading)
+            reading, pending = (pending, answers), Expectations()
+
+        for section in sections(history, timestamp):
+            section(pending)
+            if len(pending.by_view) >= views_per_pass:
+                send()
+        send()
+        if reading is not None:
+            settle(*reading)
     return ComparisonResult(checked=checked, differences=differences)
 
 
-def _differences(view: View, items: Sequence[Expectation], answer: Answer, block: int) -> list[Difference]:
-    found_differences = []
-    for item in items:
-        if not answer.ok:
-            found_differences.append(
-                Difference(item.figure, item.expected, answer.failure, view.label, block)
-            )
-            continue
-        try:
-            found = item.found_in(answer.value)
-        except (KeyError, IndexError, TypeError) as error:
-            found = f"no such field ({error})"
-        if found != item.expected:
-            path = "".join(f".{p}" for p in item.path)
-            found_differences.append(Difference(item.figure, item.expected, found, view.label + path, block))
-    return found_differences
+def _differences(
+    view: View, items: Sequence[Expectation | FieldExpectations], answer: Answer, block: int
+) -> list[Difference]:
+    if not answer.ok:
+        return [
+            Difference(figure, expected, answer.failure, view.label, block)
+            for item in items
+            for figure, expected in item.figures()
+        ]
+    return [
+        Difference(figure, expected, found, view.label + path, block)
+        for item in items
+        for figure, expected, found, path in item.mismatches(answer.value)
+    ]
 
 
 def _ledger_identity(ledger: dict[str, int], block: int) -> list[Difference]:

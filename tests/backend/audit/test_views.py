@@ -8,7 +8,7 @@ from audit_history import HonestHistory
 from eth_abi.abi import encode as abi_encode
 from limiting_proxy import LimitingProxy
 
-from cts.audit.abi import encode_view_batch
+from cts.audit.abi import decode_view_batch, encode_view_batch
 from cts.audit.rpc import RpcClient
 from cts.audit.views import View, ViewReader
 from cts.cli import main
@@ -24,6 +24,22 @@ def test_the_batch_calldata_is_the_abi_encoding() -> None:
     encoded = bytes.fromhex(encode_view_batch(calls)[2:])
     assert encoded[4:] == abi_encode(["(address,bytes)[]"], [[(a, d) for a, d in calls]])
     assert bytes.fromhex(encode_view_batch([])[2:])[4:] == abi_encode(["(address,bytes)[]"], [[]])
+
+
+def test_the_batch_answer_is_parsed_as_the_abi_decodes_it() -> None:
+    answers = [(True, b""), (False, bytes(range(4))), (True, bytes(range(33))), (True, bytes(64))]
+    encoded = "0x" + abi_encode(["(bool,bytes)[]"], [answers]).hex()
+    assert decode_view_batch(encoded) == answers
+    assert decode_view_batch("0x" + abi_encode(["(bool,bytes)[]"], [[]]).hex()) == []
+
+
+# The last answer's 70 bytes are padded to 96: cutting 27 bytes or more cuts into them.
+@pytest.mark.parametrize("cut", [27, 64, 200, 470])
+def test_a_truncated_batch_answer_is_refused_not_misread(cut: int) -> None:
+    answers = [(True, bytes(range(40))), (True, bytes(range(70)))]
+    encoded = "0x" + abi_encode(["(bool,bytes)[]"], [answers]).hex()
+    with pytest.raises(ValueError):
+        decode_view_batch(encoded[: -2 * cut])
 
 
 def _views(honest: HonestHistory) -> list[View]:
