@@ -32,7 +32,6 @@ from cts.audit.recompute import History
 from cts.audit.rules import impact_ratio_bps
 from cts.audit.views import Answer, View, ViewReader
 
-
 # (figure, expected, found, where in the answer) of one figure that differs.
 Mismatch = tuple[str, Any, Any, str]
 

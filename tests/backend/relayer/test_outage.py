@@ -20,6 +20,7 @@ from cts.chain.client import Sender, wait_until
 from cts.chain.deploy import deploy_shared
 from cts.chain.localnode import LocalNode, free_port
 from cts.core.config import Settings
+from cts.web.demo import Driver, relayer_for
 
 
 @pytest.fixture
@@ -182,3 +183,32 @@ def test_a_hung_node_is_an_outage_detected_by_timeout_and_sending_resumes_when_i
         assert resumed < 2, f"sending resumed {resumed:.2f} s after the node answered again"
         assert env.hromada.cases.functions.caseCount().call() == len(ids)
     env.worker.release_leases()
+
+
+def test_the_demo_and_replay_driver_rides_out_a_node_that_hangs_for_a_while(
+    own_node: LocalNode, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """The driver of `cts demo` and `cts replay` runs worker passes itself. A pass whose call times out (the
+    node hangs for longer than CTS_RPC_TIMEOUT_SECONDS) is run again, as the worker's own loop does, and
+    every action is confirmed once the node answers; before, the timeout ended the whole replay."""
+    assert own_node.process is not None
+    w3 = Web3(HTTPProvider(own_node.url, request_kwargs={"timeout": 5}))
+    deployer = Sender(w3, w3.eth.accounts[0])
+    env = build_env(
+        make_settings, tmp_path, own_node.url, w3, deployer, deploy_shared(deployer), rpc_timeout_seconds=1
+    )
+    with env.client:
+        _, ids = queue_cases(env, "driver-")
+        factory = env.app.state.session_factory
+        driver = Driver(env.settings, factory, relayer_for(env.settings, factory, env.slug), env.worker, 30)
+        os.killpg(own_node.process.pid, signal.SIGSTOP)
+        resume = threading.Timer(2.5, os.killpg, (own_node.process.pid, signal.SIGCONT))
+        resume.start()
+        try:
+            started = time.monotonic()
+            driver.wait(*(action_id for _, action_id in ids))
+        finally:
+            resume.cancel()
+            os.killpg(own_node.process.pid, signal.SIGCONT)
+        assert time.monotonic() - started >= 2.5  # the passes during the hang timed out, and were run again
+        assert all_confirmed(env, ids)
