@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
@@ -172,9 +172,9 @@ def _topic_decoder(kind: str) -> Callable[[str], Any]:
     return lambda topic: bytes.fromhex(topic[2:])  # bytes32, or the hash of an indexed dynamic value
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One decoded log of the hromada, with where it sits in the chain."""
+class Event(NamedTuple):
+    """One decoded log of the hromada, with where it sits in the chain (a named tuple: an audit decodes
+    hundreds of thousands, and a tuple is made in C)."""
 
     contract: str
     name: str
@@ -234,12 +234,15 @@ class EventDecoder:
 
     def decode(self, log: Mapping[str, Any]) -> Event | None:
         """The event of a raw eth_getLogs entry; None for a log of another contract or an unknown topic."""
-        known = self._by_address.get(str(log["address"]).lower())
-        topics = log.get("topics") or []
+        # Nodes answer in lower case; the case-folded look-up is the fallback, not the rule (an audit decodes
+        # hundreds of thousands of logs, and each step here is paid for each).
+        address = log["address"]
+        known = self._by_address.get(address) or self._by_address.get(str(address).lower())
+        topics = log.get("topics")
         if known is None or not topics:
             return None
         key, specs = known
-        spec = specs.get(str(topics[0]).lower())
+        spec = specs.get(topics[0]) or specs.get(str(topics[0]).lower())
         if spec is None:
             self.unknown += 1
             return None
@@ -247,42 +250,68 @@ class EventDecoder:
             name: decode(topic) for (name, decode), topic in zip(spec.indexed, topics[1:], strict=True)
         }
         if spec.data_names:
-            values = spec.decode_data(bytes.fromhex(str(log["data"])[2:]), 0)
+            values = spec.decode_data(bytes.fromhex(log["data"][2:]), 0)
             args.update(zip(spec.data_names, values, strict=True))
         return Event(
-            contract=key,
-            name=spec.name,
-            args=args,
-            block=int(log["blockNumber"], 16),
-            log_index=int(log["logIndex"], 16),
-            tx_hash=str(log.get("transactionHash", "")),
+            key,
+            spec.name,
+            args,
+            int(log["blockNumber"], 16),
+            int(log["logIndex"], 16),
+            log.get("transactionHash") or "",
         )
 
 
 @dataclass(frozen=True)
-class _FunctionSpec:
+class FunctionSpec:
+    """A function of an artifact, with its calldata encoder and its answer's decoder made once: the audit
+    reads hundreds of thousands of views of a few dozen functions."""
+
     selector: bytes
     input_types: tuple[str, ...]
     output_names: tuple[str, ...]
     decode_outputs: Callable[[bytes, int], list[Any]]
 
+    def calldata(self, args: Sequence[Any]) -> bytes:
+        """Selector and arguments; words (uint, address, bool, bytes32) by hand, anything else by eth_abi."""
+        try:
+            pairs = zip(self.input_types, args, strict=True)
+            encoded = b"".join(_encode_static(kind, value) for kind, value in pairs)
+        except TypeError:
+            encoded = abi_encode(list(self.input_types), list(args))
+        return self.selector + encoded
+
+    def answer(self, raw: bytes) -> Any:
+        """The return value: one value as itself, several as a dict by output name."""
+        if not raw and self.output_names:
+            raise ValueError("the view returned no data")
+        values = self.decode_outputs(raw, 0)
+        if len(values) == 1:
+            return values[0]
+        return dict(zip(self.output_names, values, strict=True))
+
 
 @cache
-def _function_specs(artifact: str) -> dict[str, _FunctionSpec]:
-    specs: dict[str, _FunctionSpec] = {}
+def _function_specs(artifact: str) -> dict[str, FunctionSpec]:
+    specs: dict[str, FunctionSpec] = {}
     for item in load_artifact(artifact).abi:
         if item.get("type") != "function":
             continue
         inputs = tuple(canonical_type(i) for i in item.get("inputs", []))
         signature = f"{item['name']}({','.join(inputs)})"
         outputs = item.get("outputs", [])
-        specs[item["name"]] = _FunctionSpec(
+        specs[item["name"]] = FunctionSpec(
             selector=keccak(text=signature)[:4],
             input_types=inputs,
             output_names=tuple(o.get("name") or str(i) for i, o in enumerate(outputs)),
             decode_outputs=_sequence(outputs),
         )
     return specs
+
+
+def function_spec(artifact: str, function: str) -> FunctionSpec:
+    """The function `function` of the compiled `artifact` (KeyError if it has none)."""
+    return _function_specs(artifact)[function]
 
 
 def _encode_static(kind: str, value: Any) -> bytes:
@@ -299,34 +328,12 @@ def _encode_static(kind: str, value: Any) -> bytes:
 
 def encode_call(artifact: str, function: str, args: Sequence[Any] = ()) -> str:
     """Calldata for a view; its arguments are words (uint, address, bool, bytes32), or eth_abi does it."""
-    return "0x" + encode_call_bytes(artifact, function, args).hex()
-
-
-def encode_call_bytes(artifact: str, function: str, args: Sequence[Any] = ()) -> bytes:
-    """encode_call as bytes."""
-    spec = _function_specs(artifact)[function]
-    try:
-        pairs = zip(spec.input_types, args, strict=True)
-        encoded = b"".join(_encode_static(kind, value) for kind, value in pairs)
-    except TypeError:
-        encoded = abi_encode(list(spec.input_types), list(args))
-    return spec.selector + encoded
+    return "0x" + function_spec(artifact, function).calldata(args).hex()
 
 
 def decode_result(artifact: str, function: str, data: str) -> Any:
     """A view's return value: one value as itself, several as a dict by output name."""
-    return decode_result_bytes(artifact, function, bytes.fromhex(data[2:]))
-
-
-def decode_result_bytes(artifact: str, function: str, raw: bytes) -> Any:
-    """decode_result for an answer already in bytes."""
-    spec = _function_specs(artifact)[function]
-    if not raw and spec.output_names:
-        raise ValueError(f"{function} returned no data")
-    values = spec.decode_outputs(raw, 0)
-    if len(values) == 1:
-        return values[0]
-    return dict(zip(spec.output_names, values, strict=True))
+    return function_spec(artifact, function).answer(bytes.fromhex(data[2:]))
 
 
 # ---------------------------------------------------------------------------- many views in one call

@@ -20,11 +20,10 @@ from tqdm import tqdm
 from cts.audit.abi import (
     CONTRACTS,
     VIEW_BATCH,
-    decode_result_bytes,
+    FunctionSpec,
     decode_view_batch,
-    encode_call,
-    encode_call_bytes,
     encode_view_batch,
+    function_spec,
     revert_reason,
 )
 from cts.audit.errors import AuditError, RpcError
@@ -89,6 +88,9 @@ class ViewReader:
     def artifact(self, contract: str) -> str:
         return CONTRACTS.get(contract, contract)
 
+    def _spec(self, view: View) -> FunctionSpec:
+        return function_spec(self.artifact(view.contract), view.function)
+
     def read(self, views: Sequence[View], desc: str = "reading views") -> list[Answer]:
         """The answers to `views`, in order; batches go out `workers` at a time."""
         parts = [views[start : start + self.batch_size] for start in range(0, len(views), self.batch_size)]
@@ -123,10 +125,7 @@ class ViewReader:
     def _read_in_one_call(self, part: Sequence[View]) -> list[Answer] | None:
         """The views of `part` through ViewBatch in one eth_call; None when the node refuses the override."""
         calldata = encode_view_batch(
-            [
-                (self.addresses[v.contract], encode_call_bytes(self.artifact(v.contract), v.function, v.args))
-                for v in part
-            ]
+            [(self.addresses[v.contract], self._spec(v).calldata(v.args)) for v in part]
         )
         override = {VIEW_BATCH_ADDRESS: {"code": load_artifact(VIEW_BATCH).deployed_bytecode}}
         try:
@@ -156,7 +155,7 @@ class ViewReader:
                 [
                     {
                         "to": self.addresses[v.contract],
-                        "data": encode_call(self.artifact(v.contract), v.function, v.args),
+                        "data": "0x" + self._spec(v).calldata(v.args).hex(),
                     },
                     tag,
                 ],
@@ -179,7 +178,7 @@ class ViewReader:
         reported, not raised."""
         try:
             raw = data if isinstance(data, bytes) else bytes.fromhex(data[2:])
-            value = decode_result_bytes(self.artifact(view.contract), view.function, raw)
+            value = self._spec(view).answer(raw)
         except Exception as error:
             shown = "0x" + data.hex() if isinstance(data, bytes) else data
             return Answer(failure=f"undecodable answer {shown!r}: {error}")

@@ -9,6 +9,7 @@ the value the view returns, so a wrong slot fails loudly instead of passing by a
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from audit_history import DAY, PROPORTIONAL, HonestHistory, h, now, travel
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from cts.audit.audit import run_audit
+from cts.audit.audit import OLDER_COLLECTIONS_EVERY, YOUNG_COLLECTION_EVERY, run_audit
 from cts.audit.errors import HromadaNotFoundError
 from cts.audit.locate import locate_hromada
 from cts.audit.rpc import RpcClient
@@ -93,6 +94,29 @@ def test_audit_agrees_with_an_honest_history(
     ]
     assert figures["fund"]["ledger_identity_holds"]
     assert set(figures["fund"]["impact"]) == {"all", "1", "2"}
+
+
+def test_the_collector_thresholds_are_restored_after_an_audit_that_agrees_or_fails(
+    honest: HonestHistory, rpc_url: str
+) -> None:
+    """The audit runs Python's cyclic collector less often while it works (fewer_collections), and gives the
+    process back its thresholds afterwards, also when it stops with an error (the web pages run audits in
+    the service's own process)."""
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    with RpcClient(rpc_url) as client:
+        original = client.block_number
+
+        def block_number() -> int:
+            seen.append(gc.get_threshold())
+            return original()
+
+        client.block_number = block_number  # type: ignore[method-assign]
+        assert run_audit(client, honest.handles.vote.address).ok
+        with pytest.raises(HromadaNotFoundError):
+            run_audit(client, "0x000000000000000000000000000000000000dEaD")
+    assert seen[0] == (YOUNG_COLLECTION_EVERY, *OLDER_COLLECTIONS_EVERY) != before
+    assert gc.get_threshold() == before
 
 
 def test_the_hromada_is_found_from_any_of_its_contracts(honest: HonestHistory, rpc_url: str) -> None:
