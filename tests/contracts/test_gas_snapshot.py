@@ -115,10 +115,13 @@ def gas(request):
             print(*snapshot.changes() or ["  no figure changed"], sep="\n")
 
 
-def expect(gas: GasSnapshot, **measured: int) -> None:
-    """Compares the measured actions (keys of ACTIONS) with the snapshot; fails listing every difference."""
-    if trace_requested():  # the test's last transaction, the one its figures come from
-        gas.traces += ["", *trace(history[-1].txid).lines(" / ".join(ACTIONS[key] for key in measured))]
+def expect(gas: GasSnapshot, *transactions, **measured: int) -> None:
+    """Compares the measured actions (keys of ACTIONS) with the snapshot; fails listing every difference.
+    With CTS_GAS_TRACE, traces `transactions`, those the figures come from (default: the test's last)."""
+    if trace_requested():
+        label = " / ".join(ACTIONS[key] for key in measured)
+        for tx in transactions or (history[-1],):
+            gas.traces += ["", *trace(tx.txid).lines(label)]
     problems = gas.check({ACTIONS[key]: value for key, value in measured.items()})
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
@@ -494,11 +497,16 @@ def test_screening_a_project(gas, world, vote, council):
 
 def test_first_ballots(gas, world, vote):
     """Two voters in the same position (RV, no ballot yet), one over 1 project and one over FURTHER."""
-    one = vote.castBallot(1, [1], [5], {"from": world.voters[2]}).gas_used
-    several = vote.castBallot(
-        1, list(range(1, FURTHER + 1)), [5] * FURTHER, {"from": world.voters[4]}
-    ).gas_used
-    expect(gas, ballot_1=one, ballot_n=several, ballot_further=(several - one) // (FURTHER - 1))
+    one = vote.castBallot(1, [1], [5], {"from": world.voters[2]})
+    several = vote.castBallot(1, list(range(1, FURTHER + 1)), [5] * FURTHER, {"from": world.voters[4]})
+    expect(
+        gas,
+        one,
+        several,
+        ballot_1=one.gas_used,
+        ballot_n=several.gas_used,
+        ballot_further=(several.gas_used - one.gas_used) // (FURTHER - 1),
+    )
 
 
 def test_revising_a_ballot(gas, world, vote):
