@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import NoReturn
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cts import gas_ledger
@@ -78,9 +79,7 @@ def default_limits(settings: Settings, role: Role) -> RoleLimits:
 
 def limits_of(session: Session, settings: Settings, hromada: Hromada, role: Role) -> RoleLimits:
     """The role's limits in the hromada: the council's choice, or the service's defaults."""
-    row = session.scalar(
-        select(RoleBudget).where(RoleBudget.hromada_id == hromada.id, RoleBudget.role == role)
-    )
+    row = session.scalar(_council_choice(), {"hromada_id": hromada.id, "role": role})
     if row is None:
         return default_limits(settings, role)
     return RoleLimits(
@@ -89,6 +88,14 @@ def limits_of(session: Session, settings: Settings, hromada: Hromada, role: Role
         role_share_percent=int(row.role_share_percent),
         actions_per_window=int(row.actions_per_window),
         chosen=True,
+    )
+
+
+@cache
+def _council_choice() -> Select[RoleBudget]:
+    """The council's choice for a role (parameters hromada_id, role), built once: read for every action."""
+    return select(RoleBudget).where(
+        RoleBudget.hromada_id == bindparam("hromada_id"), RoleBudget.role == bindparam("role")
     )
 
 
@@ -143,11 +150,15 @@ class Standing:
         return min(self.person.remaining, self.role_total.remaining, self.hromada.remaining)
 
 
-def _person_actions(hromada: Hromada, user_id: int, since: datetime) -> list[object]:
+def _person_actions(
+    hromada: str | BindParameter[str],
+    user_id: int | BindParameter[int],
+    since: datetime | BindParameter[datetime],
+) -> list[object]:
     """The person's own actions of the window that count for them (ix_relay_actions_person_budget)."""
     return [
         RelayAction.user_id == user_id,
-        RelayAction.hromada == hromada.slug,
+        RelayAction.hromada == hromada,
         RelayAction.budget_exempt.is_(False),
         RelayAction.created_at >= since,
         RelayAction.status != ActionStatus.EXPIRED,
@@ -162,29 +173,51 @@ def standing(session: Session, settings: Settings, hromada: Hromada, user_id: in
     the one the window starts in, so an action's gas counts up to 60 s longer than 24 hours (a refusal can
     come that much early, never later), and the role's sum is of the actions counted against the role when
     they were accepted, not of the people in the role now."""
+    return _standing_under(session, hromada, user_id, limits_of(session, settings, hromada, role))
+
+
+def _standing_under(session: Session, hromada: Hromada, user_id: int, limits: RoleLimits) -> Standing:
+    """``standing`` with the role's limits already read."""
     since = utcnow() - DAY
-    limits = limits_of(session, settings, hromada, role)
-    person = session.scalar(
-        select(func.coalesce(func.sum(RelayAction.gas), 0)).where(
-            and_(*_person_actions(hromada, user_id, since))  # type: ignore[arg-type]
-        )
-    )
-    role_total, everyone = gas_ledger.spent(session, hromada.slug, since, role.value)
+    role_total, everyone, person = session.execute(
+        _window_sums(),
+        {
+            "hromada": hromada.slug,
+            "key": limits.role.value,
+            "first_minute": gas_ledger.minute_of(since),
+            "user_id": user_id,
+            "since": since,
+        },
+    ).one()
     return Standing(
-        role=role,
-        person=Allowance("person", limits.person_daily_gas, int(person or 0)),
-        role_total=Allowance("role", limits.role_daily_gas(hromada), role_total),
-        hromada=Allowance("hromada", int(hromada.daily_gas_budget), everyone),
+        role=limits.role,
+        person=Allowance("person", limits.person_daily_gas, int(person)),
+        role_total=Allowance("role", limits.role_daily_gas(hromada), int(role_total)),
+        hromada=Allowance("hromada", int(hromada.daily_gas_budget), int(everyone)),
         limits=limits,
     )
 
 
-def check_budget(
-    session: Session, settings: Settings, hromada: Hromada, user_id: int, role: Role, gas: int
-) -> None:
-    """Raise BudgetExceededError (which limit, what is left, when it renews) unless `gas` fits all three."""
+@cache
+def _window_sums() -> Select[int, int, int]:
+    """The gas of the window: the role's key's and every key's in the ledger (cts.gas_ledger), the person's
+    own actions', in one statement. Built once, with parameters (hromada, key, first_minute, user_id,
+    since): it runs for every action accepted, and building it cost more than running it."""
+    hromada: BindParameter[str] = bindparam("hromada")
+    person = (
+        select(func.coalesce(func.sum(RelayAction.gas), 0))
+        .where(and_(*_person_actions(hromada, bindparam("user_id"), bindparam("since"))))  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+    return gas_ledger.spent_query(hromada, bindparam("first_minute"), bindparam("key")).add_columns(person)
+
+
+def check_budget(session: Session, hromada: Hromada, user_id: int, limits: RoleLimits, gas: int) -> None:
+    """Raise BudgetExceededError (which limit, what is left, when it renews) unless `gas` fits all three
+    (``limits``: the person's role's, as ``limits_of`` read them for this request)."""
     now = utcnow()
-    current = standing(session, settings, hromada, user_id, role)
+    role = limits.role
+    current = _standing_under(session, hromada, user_id, limits)
     # The widest limit that refuses is the one named: when the hromada's budget is spent, a larger
     # allowance for the person would not help.
     for allowance in (current.hromada, current.role_total, current.person):
@@ -237,7 +270,7 @@ def _person_returns(
     gas, oldest first."""
     rows = session.execute(
         select(RelayAction.created_at, RelayAction.gas)
-        .where(and_(*_person_actions(hromada, user_id, since)))  # type: ignore[arg-type]
+        .where(and_(*_person_actions(hromada.slug, user_id, since)))  # type: ignore[arg-type]
         .order_by(RelayAction.created_at)
     )
     return [(created_at + DAY, int(gas)) for created_at, gas in rows]
@@ -272,6 +305,6 @@ def typical_gas(session: Session, hromada: Hromada, user_id: int) -> int | None:
     what the staff pages use to say how many more such actions today's budget allows."""
     since = utcnow() - DAY
     average = session.scalar(
-        select(func.avg(RelayAction.gas)).where(and_(*_person_actions(hromada, user_id, since)))  # type: ignore[arg-type]
+        select(func.avg(RelayAction.gas)).where(and_(*_person_actions(hromada.slug, user_id, since)))  # type: ignore[arg-type]
     )
     return int(average) if average else None

@@ -19,8 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import case, false, func, select, update
+from sqlalchemy import BindParameter, Select, Table, case, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,22 +64,39 @@ class LedgerKey:
 
 def record(session: Session, action: RelayAction) -> None:
     """Add a just-accepted action's gas to its minute (flushed, so its created_at is set)."""
-    key = LedgerKey.of(action)
-    if key is None:
-        raise ValueError("an accepted action says which key its gas is counted under")
-    values = {"hromada": key.hromada, "counted_as": key.counted_as, "minute": key.minute, "gas": action.gas}
-    dialect = session.get_bind().dialect.name
+    record_all(session, [action])
+
+
+def record_all(session: Session, actions: Iterable[RelayAction]) -> None:
+    """``record`` for actions accepted together (RelayerService.queue_many): one write per minute and key,
+    not per action, in key order (two transactions then lock the same minutes in the same order)."""
+    totals: dict[LedgerKey, int] = defaultdict(int)
+    for action in actions:
+        key = LedgerKey.of(action)
+        if key is None:
+            raise ValueError("an accepted action says which key its gas is counted under")
+        totals[key] += action.gas
+    statement = _add_gas(session.get_bind().dialect.name)
+    for key in sorted(totals):
+        parameters = {"hromada": key.hromada, "counted_as": key.counted_as, "minute": key.minute}
+        session.execute(statement, {**parameters, "gas": totals[key]})
+
+
+@cache
+def _add_gas(dialect: str) -> sqlite.Insert | postgresql.Insert:
+    """Adding gas to a minute of the ledger (its row inserted if it has none), built once per dialect with
+    parameters (hromada, counted_as, minute, gas): it runs for every action accepted, and building it cost
+    more than running it."""
+    table = cast(Table, GasMinute.__table__)
     if dialect == "sqlite":
-        statement: sqlite.Insert | postgresql.Insert = sqlite.insert(GasMinute).values(values)
+        insert: sqlite.Insert | postgresql.Insert = sqlite.insert(table)
     elif dialect == "postgresql":
-        statement = postgresql.insert(GasMinute).values(values)
+        insert = postgresql.insert(table)
     else:
         raise CTSError(f"the gas ledger is not implemented for {dialect}")
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[GasMinute.hromada, GasMinute.counted_as, GasMinute.minute],
-            set_={"gas": GasMinute.gas + statement.excluded.gas},
-        )
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.hromada, table.c.counted_as, table.c.minute],
+        set_={"gas": table.c.gas + insert.excluded.gas},
     )
 
 
@@ -105,14 +124,22 @@ def adjust(session: Session, changes: Iterable[tuple[LedgerKey | None, int]]) ->
 
 def spent(session: Session, hromada: str, since: datetime, key: str | None = None) -> tuple[int, int]:
     """The gas of the minutes from `since`'s on: of the key (0 without one), and of every key."""
-    of_key = GasMinute.counted_as == key if key is not None else false()
-    row = session.execute(
-        select(
-            func.coalesce(func.sum(case((of_key, GasMinute.gas), else_=0)), 0),
-            func.coalesce(func.sum(GasMinute.gas), 0),
-        ).where(GasMinute.hromada == hromada, GasMinute.minute >= minute_of(since))
-    ).one()
+    row = session.execute(spent_query(hromada, minute_of(since), key)).one()
     return int(row[0]), int(row[1])
+
+
+def spent_query(
+    hromada: str | BindParameter[str],
+    first_minute: int | BindParameter[int],
+    key: str | BindParameter[str] | None = None,
+) -> Select[int, int]:
+    """The statement of ``spent``, from the minute ``first_minute`` on. Its values may be parameters, and
+    callers may add columns of their own (cts.budgets does both)."""
+    of_key = GasMinute.counted_as == key if key is not None else false()
+    return select(
+        func.coalesce(func.sum(case((of_key, GasMinute.gas), else_=0)), 0),
+        func.coalesce(func.sum(GasMinute.gas), 0),
+    ).where(GasMinute.hromada == hromada, GasMinute.minute >= first_minute)
 
 
 def minutes(

@@ -3,7 +3,8 @@
 A limit is a token bucket: ``capacity`` requests at once, refilled evenly over ``period_seconds``.
 It is stored in GCRA form (the "generic cell rate algorithm"): one integer per subject, the
 theoretical arrival time (TAT), the moment the bucket would be full again. Taking a token is one
-conditional ``UPDATE``, atomic on SQLite and PostgreSQL alike:
+conditional upsert (an ``INSERT`` of a full bucket, or on conflict an ``UPDATE`` with a condition),
+atomic on SQLite and PostgreSQL alike:
 
     new TAT = max(TAT, now) + interval;   allowed iff new TAT - now <= capacity * interval
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, select, update
+from sqlalchemy import BigInteger, CursorResult, Select, Table, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,16 +60,34 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
-def _ensure_bucket(session: Session, scope: str, subject: str) -> None:
-    """Create the subject's bucket, full, unless another request already did."""
-    values = {"scope": scope, "subject": subject, "theoretical_arrival_us": 0}
-    dialect = session.get_bind().dialect.name
+@cache
+def _take_statement(dialect: str) -> sqlite.Insert | postgresql.Insert:
+    """Taking tokens, in one statement: a subject without a bucket has a full one, so its first request
+    inserts the bucket with the tokens taken (the cost is at most the capacity: that always fits); an
+    existing bucket is updated on conflict, only if the tokens are there. Built once per dialect, with
+    parameters (scope, subject, moment, increment, burst): it runs for every relayed action, and building
+    it cost more than running it. On the table, not the ORM entity, so that its rowcount is kept."""
+    table = cast(Table, RateLimitBucket.__table__)
     if dialect == "sqlite":
-        session.execute(sqlite.insert(RateLimitBucket).values(values).on_conflict_do_nothing())
+        insert: sqlite.Insert | postgresql.Insert = sqlite.insert(table)
     elif dialect == "postgresql":
-        session.execute(postgresql.insert(RateLimitBucket).values(values).on_conflict_do_nothing())
+        insert = postgresql.insert(table)
     else:
         raise CTSError(f"rate limits are not implemented for {dialect}")
+    moment, increment = bindparam("moment", type_=BigInteger), bindparam("increment", type_=BigInteger)
+    tat = table.c.theoretical_arrival_us  # in the conflict clause: the stored row's
+    start = case((tat > moment, tat), else_=moment)
+    return (
+        insert.values(
+            scope=bindparam("scope"), subject=bindparam("subject"), theoretical_arrival_us=moment + increment
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.scope, table.c.subject],
+            set_={"theoretical_arrival_us": start + increment},
+            where=start + increment - moment <= bindparam("burst", type_=BigInteger),
+        )
+        .execution_options(preserve_rowcount=True)  # an INSERT's rowcount is kept only when asked for
+    )
 
 
 def check_rate_limit(session: Session, limit: RateLimit, subject: str, *, now: int | None = None) -> None:
@@ -76,11 +96,7 @@ def check_rate_limit(session: Session, limit: RateLimit, subject: str, *, now: i
     A read, to refuse a throttled subject before slow work (a chain simulation) without holding the
     database's write lock meanwhile; ``enforce_rate_limit`` afterwards takes the token atomically."""
     moment = now_us() if now is None else now
-    current = session.scalar(
-        select(RateLimitBucket.theoretical_arrival_us).where(
-            RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
-        )
-    )
+    current = _theoretical_arrival(session, limit, subject)
     wait_us = _wait_us(current, moment, limit.interval_us, limit)
     if wait_us > 0:
         raise RateLimitedError(retry_after_seconds=-(-wait_us // _MICROSECONDS))
@@ -98,29 +114,33 @@ def enforce_rate_limit(
         raise ValueError(f"cost must be between 1 and the capacity ({limit.capacity})")
     moment = now_us() if now is None else now
     increment = cost * limit.interval_us
-    _ensure_bucket(session, limit.scope, subject)
-    tat = RateLimitBucket.theoretical_arrival_us
-    start = case((tat > moment, tat), else_=moment)
-    statement = (
-        update(RateLimitBucket)
-        .where(
-            RateLimitBucket.scope == limit.scope,
-            RateLimitBucket.subject == subject,
-            start + increment - moment <= limit.burst_us,
-        )
-        .values(theoretical_arrival_us=start + increment)
-        .execution_options(synchronize_session=False)
-    )
-    result = cast(CursorResult[Any], session.execute(statement))
-    if result.rowcount == 1:
+    parameters = {
+        "scope": limit.scope,
+        "subject": subject,
+        "moment": moment,
+        "increment": increment,
+        "burst": limit.burst_us,
+    }
+    statement = _take_statement(session.get_bind().dialect.name)
+    result = cast(CursorResult[Any], session.execute(statement, parameters))
+    if result.rowcount == 1:  # inserted, or updated; 0 when the condition refused the update
         return
-    current = session.scalar(
-        select(RateLimitBucket.theoretical_arrival_us).where(
-            RateLimitBucket.scope == limit.scope, RateLimitBucket.subject == subject
-        )
-    )
+    current = _theoretical_arrival(session, limit, subject)
     raise RateLimitedError(
         retry_after_seconds=-(-_wait_us(current, moment, increment, limit) // _MICROSECONDS)
+    )
+
+
+def _theoretical_arrival(session: Session, limit: RateLimit, subject: str) -> int | None:
+    """The subject's bucket's TAT; None without a bucket (a full one)."""
+    return session.scalar(_bucket_statement(), {"scope": limit.scope, "subject": subject})
+
+
+@cache
+def _bucket_statement() -> Select[int]:
+    """Reading a bucket, built once with parameters (scope, subject), like ``_take_statement``."""
+    return select(RateLimitBucket.theoretical_arrival_us).where(
+        RateLimitBucket.scope == bindparam("scope"), RateLimitBucket.subject == bindparam("subject")
     )
 
 

@@ -117,11 +117,11 @@ class RelayerService:
         if budget_exempt:
             check_hromada_budget(session, self.hromada, gas)
         else:
-            check_budget(session, self.settings, self.hromada, user.id, role, gas)
+            check_budget(session, self.hromada, user.id, limits, gas)
         action = self._custodial_action(user.id, role, signer, sponsored, call, gas, budget_exempt)
         session.add(action)
         session.flush()
-        record_claims(session, action, claims)
+        record_claims(session, [(action, claims)])
         gas_ledger.record(session, action)  # last: PostgreSQL then locks the minute's row the least time
         return action
 
@@ -167,10 +167,10 @@ class RelayerService:
         ]
         session.add_all(actions)
         session.flush()
-        for action, (*_, claims) in zip(actions, planned, strict=True):
-            record_claims(session, action, claims)
-        for action in actions:
-            gas_ledger.record(session, action)  # last, as in `queue`
+        record_claims(
+            session, [(action, claims) for action, (*_, claims) in zip(actions, planned, strict=True)]
+        )
+        gas_ledger.record_all(session, actions)  # last, as in `queue`
         return actions
 
     def _custodial_action(
@@ -263,7 +263,7 @@ class RelayerService:
             )
         self._take_rate_token(session, user, limits)
         reserve_claims(session, self.hromada.slug, claims)
-        check_budget(session, self.settings, self.hromada, user.id, role, request.gas)
+        check_budget(session, self.hromada, user.id, limits, request.gas)
         action = RelayAction(
             user_id=user.id,
             hromada=self.hromada.slug,
@@ -280,7 +280,7 @@ class RelayerService:
         )
         session.add(action)
         session.flush()
-        record_claims(session, action, claims)
+        record_claims(session, [(action, claims)])
         gas_ledger.record(session, action)
         return action
 

@@ -148,3 +148,24 @@ def test_the_ledger_follows_a_custodial_requests_gas_fitted_again(env: RelayEnv)
         fitted = session.scalars(select(RelayAction).where(RelayAction.public_id == ids[1])).one()
         assert fitted.status == ActionStatus.CONFIRMED and fitted.gas != accepted
     assert ledger(env) == actions_gas(env)
+
+
+def test_actions_queued_together_add_their_gas_to_the_ledger_once_per_minute(env: RelayEnv) -> None:
+    """queue_many writes each minute of the ledger once, with the sum of its actions' gas (not one write per
+    action), and each action's claim is recorded: a second action with the same evidence is refused."""
+    residents = env.people.residents[:3]
+    env.register(*residents)
+    programme = env.open_programme()
+    submit = env.hromada.cases.functions.submitCase
+    calls = [Call.of(submit(programme, bytes.fromhex(h(f"together {i}")[2:]))) for i in range(3)]
+    with env.app.state.session_factory() as session:
+        queued = env.relayer().queue_many(session, list(zip([r.id for r in residents], calls, strict=True)))
+        session.commit()
+        gas = sum(action.gas for action in queued)
+    assert ledger(env) == actions_gas(env)
+    assert keys(ledger(env))["exempt"] == gas
+    again = env.act(
+        residents[0], "POST", "/api/cases", {"programme_id": programme, "evidence_hash": h("together 1")}
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "already_queued"
