@@ -64,8 +64,8 @@ def disk_bytes(path: Path) -> int:
 
 
 def peak_kib(pid: int) -> int:
-    """The largest peak resident memory (VmHWM, KiB) of a running process and its descendants: npm's `anvil`
-    is a Node.js wrapper whose child is the node itself (the wrapper alone was once reported, 43 MiB)."""
+    """The largest peak resident memory (VmHWM, KiB) of a running process and its descendants (a node started
+    through npm's Node.js launcher runs as its child: the launcher alone was once reported, 43 MiB)."""
     peak = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -97,7 +97,7 @@ def repeated(election: Election, times: int) -> Election:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a running process and its descendants (the node, under npm's wrapper)."""
+    """User and system CPU of a running process and its descendants (a node under npm's launcher too)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -55,6 +55,12 @@ def die_with_parent() -> None:
 
 
 def find_executable(name: str) -> str:
+    # Anvil's npm package installs a Node.js launcher that starts the platform's binary as a child of its own.
+    # The binary itself is started instead: one process, and the parent-death signal (die_with_parent)
+    # reaches the node, not a launcher that would leave it running.
+    binaries = sorted((REPO_ROOT / "node_modules" / "@foundry-rs").glob(f"{name}-*/bin/{name}"))
+    if len(binaries) == 1:
+        return str(binaries[0])
     local = REPO_ROOT / "node_modules" / ".bin" / name
     if local.exists():
         return str(local)
@@ -83,8 +89,9 @@ class LocalNode:
     # are refused (BlockOutOfRangeError); logs, blocks and receipts stay. For runs that never read old state
     # (`cts replay`, the benchmarks); the tests and the demo keep the default.
     recent_states: int | None = None
-    # Stop the node when the thread that started it ends (die_with_parent): for `cts demo`.
-    die_with_parent: bool = False
+    # Stop the node when the thread that started it ends (die_with_parent), so that a test run, benchmark,
+    # replay or demo killed outright leaves no node behind (with gigabytes of state, after a large replay).
+    die_with_parent: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property

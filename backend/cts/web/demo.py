@@ -579,9 +579,7 @@ def demo_command(args: argparse.Namespace) -> int:
         return 1
     shutil.rmtree(folder, ignore_errors=True)  # a fresh demo every time: its chain is new too
     folder.mkdir(parents=True)
-    node = LocalNode(
-        kind=args.node, port=args.chain_port, log_path=folder / "chain.log", die_with_parent=True
-    )
+    node = LocalNode(kind=args.node, port=args.chain_port, log_path=folder / "chain.log")
     children: Children | None = None
     try:
         node.start()
