@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from cts.audit.views import View, ViewReader
 # youngest objects after this many new ones, and of the older generations only every so many of those.
 YOUNG_COLLECTION_EVERY = 50_000
 OLDER_COLLECTIONS_EVERY = (20, 100)
+_thresholds_lock = threading.Lock()
+_audits_running = 0  # audits inside fewer_collections, in any thread
+_thresholds_before: tuple[int, ...] = gc.get_threshold()
 
 
 @dataclass
@@ -94,13 +98,24 @@ def fewer_collections() -> Iterator[None]:
     collector walked every kept object again and again as they piled up, a fifth of the audit's CPU. It
     still runs (each HTTP response of the client sits in a reference cycle, its body with it, and must be
     collected), only after many more new objects, and seldom over the old ones. Restored afterwards.
-    (Used as a decorator of `replay` and `run_audit`.)"""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *OLDER_COLLECTIONS_EVERY)
+    (Used as a decorator of `replay` and `run_audit`.)
+
+    The thresholds are the process's: the web pages run audits in the service's threads, and `run_audit`
+    calls `replay`. The first audit in sets them and the last one out restores what was there before, so that
+    audits that overlap (or nest) never leave the process with the audit's thresholds."""
+    global _audits_running, _thresholds_before
+    with _thresholds_lock:
+        if _audits_running == 0:
+            _thresholds_before = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION_EVERY, *OLDER_COLLECTIONS_EVERY)
+        _audits_running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        with _thresholds_lock:
+            _audits_running -= 1
+            if _audits_running == 0:
+                gc.set_threshold(*_thresholds_before)
 
 
 @dataclass

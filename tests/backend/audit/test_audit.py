@@ -18,7 +18,7 @@ from audit_history import DAY, PROPORTIONAL, HonestHistory, h, now, travel
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from cts.audit.audit import OLDER_COLLECTIONS_EVERY, YOUNG_COLLECTION_EVERY, run_audit
+from cts.audit.audit import OLDER_COLLECTIONS_EVERY, YOUNG_COLLECTION_EVERY, fewer_collections, run_audit
 from cts.audit.errors import HromadaNotFoundError
 from cts.audit.locate import locate_hromada
 from cts.audit.rpc import RpcClient
@@ -116,6 +116,20 @@ def test_the_collector_thresholds_are_restored_after_an_audit_that_agrees_or_fai
         with pytest.raises(HromadaNotFoundError):
             run_audit(client, "0x000000000000000000000000000000000000dEaD")
     assert seen[0] == (YOUNG_COLLECTION_EVERY, *OLDER_COLLECTIONS_EVERY) != before
+    assert gc.get_threshold() == before
+
+
+def test_audits_that_overlap_in_two_threads_leave_the_collector_as_it_was() -> None:
+    """Two audits of the web pages' threads: the first starts, the second starts, the first ends while the
+    second still runs, then the second ends. The thresholds stay the audit's until the last one ends, then
+    are the process's own again (not the audit's, which the second had found when it started)."""
+    before = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, *OLDER_COLLECTIONS_EVERY)
+    second.__exit__(None, None, None)
     assert gc.get_threshold() == before
 
 
